@@ -1,0 +1,32 @@
+# The two commands: `make run` builds the warehouse from the bundled sample; `make test` runs the whole suite.
+# Both create .venv and install the project when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRAS ?= dev
+
+.PHONY: install run test dev clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/stresswatch run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The Dagster UI on the code location; state (runs, schedules) lives in warehouse/.dagster.
+dev: $(STAMP)
+	mkdir -p warehouse/.dagster
+	DAGSTER_HOME=$(CURDIR)/warehouse/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
+		$(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf warehouse/stresswatch.duckdb* warehouse/.dagster dbt_project/target dbt_project/logs

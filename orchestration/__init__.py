@@ -1,0 +1,1 @@
+"""StressWatch: a daily market-stress warehouse (Dagster + Great Expectations + dbt on DuckDB)."""

@@ -1,0 +1,1 @@
+"""Dagster assets: the raw loads and the dbt models."""

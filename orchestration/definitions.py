@@ -1,0 +1,18 @@
+"""The Dagster code location: assembles assets, resources, the job and its schedule."""
+
+import dagster as dg
+
+from orchestration.assets.dbt import stresswatch_dbt_models
+from orchestration.assets.raw import RAW_ASSETS
+from orchestration.dbt_setup import dbt_resource
+from orchestration.resources import WarehouseResource
+from orchestration.progress import progress_logger
+from orchestration.schedules import daily_job, daily_schedule
+
+defs = dg.Definitions(
+    assets=[*RAW_ASSETS, stresswatch_dbt_models],
+    jobs=[daily_job],
+    schedules=[daily_schedule],
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    loggers={"progress": progress_logger},
+)

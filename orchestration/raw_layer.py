@@ -1,0 +1,171 @@
+"""The raw layer in DuckDB: table definitions, natural keys, and the transactional idempotent upsert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw table: its typed columns (load metadata excluded) and its natural key."""
+
+    name: str
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    entity_column: str
+    date_column: str
+
+    @property
+    def qualified(self) -> str:
+        return f"raw.{self.name}"
+
+
+RAW_TABLES = {
+    table.name: table
+    for table in (
+        RawTable(
+            "price_bars",
+            {"symbol": "varchar", "trade_date": "date", "open": "double", "high": "double", "low": "double",
+             "close": "double", "volume": "double", "source": "varchar"},
+            key=("symbol", "trade_date"), entity_column="symbol", date_column="trade_date",
+        ),
+        # Keyed on (series_id, obs_date): fredapi and CSV files give the latest release without its vintage,
+        # so a revision replaces the value; `realtime_start` keeps the vintage when the API reports one.
+        RawTable(
+            "fred_observations",
+            {"series_id": "varchar", "obs_date": "date", "value": "double", "realtime_start": "date"},
+            key=("series_id", "obs_date"), entity_column="series_id", date_column="obs_date",
+        ),
+        RawTable(
+            "treasury_auctions",
+            {"cusip": "varchar", "auction_date": "date", "issue_date": "date", "maturity_date": "date",
+             "security_type": "varchar", "security_term": "varchar", "reopening": "varchar",
+             "offering_amount": "double", "bid_to_cover_ratio": "double", "high_yield": "double",
+             "high_discount_rate": "double", "high_investment_rate": "double", "high_price": "double",
+             "interest_rate": "double", "competitive_tendered": "double", "competitive_accepted": "double",
+             "total_tendered": "double", "total_accepted": "double", "direct_bidder_accepted": "double",
+             "indirect_bidder_accepted": "double", "primary_dealer_accepted": "double", "soma_accepted": "double",
+             "source": "varchar"},
+            key=("cusip", "auction_date"), entity_column="security_type", date_column="auction_date",
+        ),
+        RawTable(
+            "sec_company_facts",
+            {"cik": "varchar", "entity_name": "varchar", "taxonomy": "varchar", "concept": "varchar",
+             "unit": "varchar", "period_start": "date", "period_end": "date", "value": "double",
+             "accession": "varchar", "fiscal_year": "integer", "fiscal_period": "varchar", "form": "varchar",
+             "filed": "date", "frame": "varchar"},
+            key=("cik", "taxonomy", "concept", "unit", "period_end", "accession", "period_start"),
+            entity_column="cik", date_column="filed",
+        ),
+    )
+}
+
+# Key columns that may legitimately be null (an instant fact has no period start).
+NULLABLE_KEY_COLUMNS = frozenset({"period_start"})
+
+LOAD_LOG_DDL = """
+create table if not exists raw.load_log (
+    run_id varchar not null,
+    source varchar not null,
+    raw_table varchar not null,
+    origin varchar,
+    window_start date,
+    window_end date,
+    rows_in bigint,
+    rows_inserted bigint,
+    rows_updated bigint,
+    rows_unchanged bigint,
+    status varchar not null,
+    message varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    duration_s double
+)
+"""
+
+
+class BatchKeyError(ValueError):
+    """A batch whose natural key is null or repeated: it cannot be upserted unambiguously."""
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema raw, its four tables and the load log when they do not exist yet."""
+    con.execute("create schema if not exists raw")
+    for table in RAW_TABLES.values():
+        columns = ",\n    ".join(f"{name} {kind}" for name, kind in table.columns.items())
+        con.execute(f"create table if not exists {table.qualified} (\n    {columns},\n"
+                    "    _loaded_at timestamptz not null,\n    _run_id varchar not null\n)")
+    con.execute(LOAD_LOG_DDL)
+
+
+def check_batch_keys(table: RawTable, batch: pd.DataFrame, where: str) -> None:
+    """Refuse a batch with a null key part or a key that appears twice, naming a few offending keys."""
+    required = [column for column in table.key if column not in NULLABLE_KEY_COLUMNS]
+    null_keys = batch[required].isna().any(axis=1)
+    if null_keys.any():
+        raise BatchKeyError(f"{where}: {int(null_keys.sum())} row(s) with a null key column in {required}")
+    repeated = batch.duplicated(subset=list(table.key), keep=False)
+    if repeated.any():
+        examples = batch.loc[repeated, list(table.key)].drop_duplicates().head(3).to_dict("records")
+        raise BatchKeyError(f"{where}: {int(repeated.sum())} rows repeat a key of {table.qualified} "
+                            f"{list(table.key)}, e.g. {examples}")
+
+
+def _key_match(table: RawTable, left: str, right: str) -> str:
+    return " and ".join(
+        f"{left}.{column} is not distinct from {right}.{column}" if column in NULLABLE_KEY_COLUMNS
+        else f"{left}.{column} = {right}.{column}"
+        for column in table.key
+    )
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str) -> UpsertCounts:
+    """Insert new keys, replace rows whose values changed, leave identical rows (and their metadata) alone.
+
+    Runs inside the caller's transaction; the caller commits or rolls back.
+    """
+    casts = ", ".join(f"cast(batch.{name} as {kind}) as {name}" for name, kind in table.columns.items())
+    con.register("batch_frame", batch[list(table.columns)])
+    try:
+        con.execute(f"create or replace temp table incoming as select {casts} from batch_frame as batch")
+    finally:
+        con.unregister("batch_frame")
+    values = [name for name in table.columns if name not in table.key]
+    changed = " or ".join(f"target.{name} is distinct from incoming.{name}" for name in values) or "false"
+    match = _key_match(table, "target", "incoming")
+    updated = con.execute(f"select count(*) from {table.qualified} as target join incoming on {match} "
+                          f"where {changed}").fetchone()[0]
+    con.execute(f"delete from {table.qualified} as target using incoming where {match} and ({changed})")
+    inserted_total = con.execute(
+        f"insert into {table.qualified} select incoming.*, current_timestamp, $run_id from incoming "
+        f"where not exists (select 1 from {table.qualified} as target where {match})",
+        {"run_id": run_id},
+    ).fetchone()[0]
+    con.execute("drop table incoming")
+    return UpsertCounts(inserted=inserted_total - updated, updated=updated,
+                        unchanged=len(batch) - inserted_total)
+
+
+def last_dates(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, date]:
+    """The latest loaded date per entity (symbol, series, security type, cik)."""
+    rows = con.execute(f"select {table.entity_column}, max({table.date_column}) from {table.qualified} "
+                       f"where {table.entity_column} is not null group by 1").fetchall()
+    return {entity: last for entity, last in rows}
+
+
+def log_load(con: duckdb.DuckDBPyConnection, **row: object) -> None:
+    """Append one load attempt to raw.load_log."""
+    columns = ", ".join(row)
+    placeholders = ", ".join(f"${name}" for name in row)
+    con.execute(f"insert into raw.load_log ({columns}) values ({placeholders})", row)

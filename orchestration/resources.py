@@ -1,0 +1,19 @@
+"""The Dagster resource that carries where the warehouse and the data live, resolved at run time."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.settings import DEFAULT_OVERLAP_DAYS, RunSettings, resolve_settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Database path, data directory and mode; unset fields fall back to STRESSWATCH_* env vars, then defaults."""
+
+    db_path: str | None = None
+    data_dir: str | None = None
+    mode: str | None = None
+    overlap_days: int = DEFAULT_OVERLAP_DAYS
+
+    def settings(self) -> RunSettings:
+        return resolve_settings(self.db_path, self.data_dir, self.mode)

@@ -1,0 +1,1 @@
+"""Source clients: one interface per source family, a replay and a live implementation of each."""

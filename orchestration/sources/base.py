@@ -1,0 +1,65 @@
+"""The interface every source client implements, live or replay: fetch rows dated on or after a start date."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import date
+from typing import ClassVar
+
+import pandas as pd
+
+
+class SourceClient(ABC):
+    """Fetches one source family's rows in its raw table's columns (without load metadata)."""
+
+    family: ClassVar[str]
+    raw_table: ClassVar[str]
+    entity_column: ClassVar[str]  # what `since` is keyed by: symbol, series_id, cusip-less 'treasury', cik
+    date_column: ClassVar[str]
+
+    @abstractmethod
+    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        """Rows for every entity this client knows; for an entity in `since`, only rows dated on or after it."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line saying where the data comes from (for logs and load_log)."""
+
+
+class PriceClient(SourceClient):
+    family = "prices"
+    raw_table = "price_bars"
+    entity_column = "symbol"
+    date_column = "trade_date"
+
+
+class FredClient(SourceClient):
+    family = "fred"
+    raw_table = "fred_observations"
+    entity_column = "series_id"
+    date_column = "obs_date"
+
+
+class TreasuryClient(SourceClient):
+    family = "treasury"
+    raw_table = "treasury_auctions"
+    entity_column = "security_type"
+    date_column = "auction_date"
+
+
+class SecClient(SourceClient):
+    family = "sec"
+    raw_table = "sec_company_facts"
+    entity_column = "cik"
+    date_column = "filed"
+
+
+def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: str, date_column: str
+               ) -> pd.DataFrame:
+    """Drop rows older than their entity's start date; entities without one keep every row."""
+    if frame.empty or not since:
+        return frame
+    starts = frame[entity_column].map(since)
+    keep = starts.isna() | (pd.to_datetime(frame[date_column]) >= pd.to_datetime(starts))
+    return frame.loc[keep].reset_index(drop=True)

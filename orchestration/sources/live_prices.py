@@ -1,0 +1,53 @@
+"""Live daily bars through `yfinance` (the optional `live` extra), incremental per symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+
+from orchestration.sources.base import PriceClient
+from orchestration.sources.parse_prices import PRICE_COLUMNS
+
+
+def _yfinance_download() -> Callable[..., pd.DataFrame]:
+    try:
+        import yfinance
+    except ImportError as exc:  # the extra is optional; say how to get it
+        raise RuntimeError("live prices need yfinance: pip install 'stresswatch[live]'") from exc
+    return yfinance.download
+
+
+class LivePriceClient(PriceClient):
+    """Downloads split- and dividend-adjusted bars (auto_adjust=True), as the bundled sample was made."""
+
+    def __init__(self, symbols: Sequence[str], download: Callable[..., pd.DataFrame] | None = None):
+        self.symbols = list(symbols)
+        self.download = download or _yfinance_download()
+
+    def describe(self) -> str:
+        return f"Yahoo Finance via yfinance ({len(self.symbols)} symbols)"
+
+    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        frames = []
+        for symbol in self.symbols:
+            start = since.get(symbol)
+            bars = self.download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,
+                                 progress=False, actions=False)
+            if bars is None or bars.empty:
+                continue
+            if isinstance(bars.columns, pd.MultiIndex):  # yfinance >= 0.2.48 returns (field, ticker) columns
+                bars = bars.xs(symbol, axis=1, level=-1)
+            bars = bars.dropna(subset=["Close"])
+            frames.append(pd.DataFrame({
+                "symbol": symbol,
+                "trade_date": pd.to_datetime(bars.index).date,
+                "open": bars["Open"].to_numpy(dtype="float64"),
+                "high": bars["High"].to_numpy(dtype="float64"),
+                "low": bars["Low"].to_numpy(dtype="float64"),
+                "close": bars["Close"].to_numpy(dtype="float64"),
+                "volume": bars["Volume"].to_numpy(dtype="float64"),
+                "source": "yfinance",
+            }))
+        return pd.concat(frames, ignore_index=True)[PRICE_COLUMNS] if frames else pd.DataFrame(columns=PRICE_COLUMNS)

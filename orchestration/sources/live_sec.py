@@ -1,0 +1,42 @@
+"""Live SEC EDGAR XBRL company facts (`api/xbrl/companyfacts`), with the User-Agent the SEC requires."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+
+from orchestration.sources.base import SecClient, keep_since
+from orchestration.sources.errors import MissingCredentialError
+from orchestration.sources.http import PoliteSession
+from orchestration.sources.parse_sec import SEC_COLUMNS, parse_companyfacts
+
+COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:0>10}.json"
+SEC_MAX_REQUESTS_PER_SECOND = 10  # the SEC's fair-access ceiling
+
+
+class LiveSecClient(SecClient):
+    """One companyfacts request per CIK, at most ten a second, retrying 429 and 5xx with backoff."""
+
+    def __init__(self, ciks: Sequence[str], user_agent: str | None = None, session: PoliteSession | None = None):
+        agent = user_agent or os.environ.get("SEC_USER_AGENT")
+        if not agent:
+            raise MissingCredentialError("SEC_USER_AGENT", "the SEC requires a User-Agent naming you and an "
+                                                          "email, e.g. 'Jane Doe jane@example.com'")
+        self.ciks = [str(cik).lstrip("0") for cik in ciks]
+        self.session = session or PoliteSession(max_per_second=SEC_MAX_REQUESTS_PER_SECOND)
+        self.session.session.headers["User-Agent"] = agent
+
+    def describe(self) -> str:
+        return f"SEC companyfacts API ({len(self.ciks)} companies)"
+
+    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        frames = []
+        for cik in self.ciks:
+            url = COMPANYFACTS_URL.format(cik=cik)
+            frames.append(parse_companyfacts(self.session.get_json(url), url))
+        frames = [frame for frame in frames if not frame.empty]
+        facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEC_COLUMNS)
+        return keep_since(facts, since, self.entity_column, self.date_column)

@@ -1,0 +1,41 @@
+"""Live Treasury auction results from Fiscal Data's `v1/accounting/od/auctions_query`, paged and date-filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import pandas as pd
+
+from orchestration.sources.base import TreasuryClient
+from orchestration.sources.http import PoliteSession
+from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, parse_treasury_payload
+
+AUCTIONS_URL = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service/v1/accounting/od/auctions_query"
+
+
+class LiveTreasuryClient(TreasuryClient):
+    """Pages through every auction dated on or after the earliest start date asked for."""
+
+    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000):
+        self.session = session or PoliteSession(max_per_second=5)
+        self.page_size = page_size
+
+    def describe(self) -> str:
+        return "Treasury Fiscal Data auctions_query"
+
+    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        params = {"sort": "auction_date", "page[size]": str(self.page_size)}
+        if since:
+            params["filter"] = f"auction_date:gte:{min(since.values()).isoformat()}"
+        frames, page = [], 1
+        while True:
+            payload = self.session.get_json(AUCTIONS_URL, params={**params, "page[number]": str(page)})
+            frame = parse_treasury_payload(payload, f"{AUCTIONS_URL} page {page}")
+            if not frame.empty:
+                frames.append(frame)
+            total_pages = int((payload.get("meta") or {}).get("total-pages") or 1)
+            if page >= total_pages or not (payload.get("links") or {}).get("next"):
+                break
+            page += 1
+        return merge_auction_files(frames) if frames else pd.DataFrame(columns=TREASURY_COLUMNS)

@@ -1,0 +1,59 @@
+import math
+from datetime import date
+
+import pytest
+
+from orchestration.sources.errors import SourceFormatError
+from orchestration.sources.parse_prices import parse_price_csv, read_price_file
+from tests.conftest import FIXTURES
+
+
+def test_plain_header_reads_real_spy_bars():
+    bars = read_price_file(FIXTURES / "prices" / "SPY.csv", "SPY", "prices/SPY.csv")
+    assert len(bars) == 10
+    first = bars.iloc[0]
+    assert first.trade_date == date(2025, 11, 10)
+    assert first.symbol == "SPY" and first.source == "prices/SPY.csv"
+    assert first.volume > 0 and first.low <= first.close <= first.high
+
+
+def test_yahoo_download_header_uses_close_and_volume():
+    bars = read_price_file(FIXTURES / "prices" / "NVDA_yahoo_header.csv", "NVDA", "yahoo")
+    assert list(bars.columns) == ["symbol", "trade_date", "open", "high", "low", "close", "volume", "source"]
+    assert bars.iloc[0].close == pytest.approx(198.7964630126953)
+    assert bars.iloc[0].volume == 198897100
+
+
+def test_cboe_vix_has_no_volume():
+    bars = read_price_file(FIXTURES / "prices" / "cboe_vix.csv", "VIX", "cboe", volume_required=False)
+    assert len(bars) == 10
+    assert bars.volume.isna().all()
+    assert bars.set_index("trade_date").loc[date(2025, 11, 20), "close"] == pytest.approx(26.42)
+
+
+def test_unknown_header_names_file_and_missing_columns():
+    with pytest.raises(SourceFormatError) as caught:
+        parse_price_csv("day,price\n2025-01-02,1\n", "prices/ODD.csv", "ODD", "x")
+    message = str(caught.value)
+    assert "prices/ODD.csv" in message and "'open'" in message and "'volume'" in message
+
+
+def test_text_in_number_column_names_file_line_and_value():
+    text = (FIXTURES / "prices" / "SPY.csv").read_text().splitlines()
+    fields = text[3].split(",")
+    fields[4] = "n/a-close"
+    text[3] = ",".join(fields)
+    with pytest.raises(SourceFormatError, match=r"SPY\.csv: column 'close' has a non-numeric value 'n/a-close' \(line 4"):
+        parse_price_csv("\n".join(text), "prices/SPY.csv", "SPY", "x")
+
+
+def test_empty_file_is_an_error():
+    with pytest.raises(SourceFormatError, match="empty"):
+        parse_price_csv(b"", "prices/EMPTY.csv", "EMPTY", "x")
+
+
+def test_rows_of_null_prices_are_not_sessions():
+    content = "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,null,null,null,null,null,null\n2020-01-03,1,2,1,2,2,5\n"
+    bars = parse_price_csv(content, "y.csv", "Y", "x")
+    assert bars.trade_date.tolist() == [date(2020, 1, 3)]
+    assert not math.isnan(bars.iloc[0].volume)

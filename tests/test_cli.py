@@ -1,0 +1,101 @@
+"""`stresswatch run` end to end on the bundled real sample, in-process."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.raw_layer import RAW_TABLES
+from orchestration.settings import SAMPLE_DATA_DIR
+from tests.conftest import run_cli, table_snapshot
+
+RAW = [table.qualified for table in RAW_TABLES.values()]
+
+
+@pytest.fixture(scope="module")
+def built_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("warehouse") / "stresswatch.duckdb"
+    assert run_cli("run", "--db", str(db)) == 0
+    return db
+
+
+def test_run_fills_every_raw_table_and_the_staging_views(built_db, capsys):
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        for table in RAW:
+            assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
+        staged = dict(con.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'staging'").fetchall())
+        assert set(staged) == {"stg_prices__daily_bars", "stg_fred__observations", "stg_treasury__auctions",
+                               "stg_sec__company_facts"}
+        spx = con.execute("select close from staging.stg_prices__daily_bars "
+                          "where symbol = '^GSPC' and trade_date = date '2025-11-21'").fetchone()
+        assert spx == pytest.approx((6602.990234375,))
+        cpi_gap = con.execute("select value from staging.stg_fred__observations "
+                              "where series_id = 'CPILFESL' and obs_date = date '2025-10-01'").fetchone()
+        assert cpi_gap == (None,)
+        statuses = con.execute("select source, status from raw.load_log order by source").fetchall()
+        assert statuses == [("fred", "loaded"), ("prices", "loaded"), ("sec", "loaded"), ("treasury", "loaded")]
+
+
+def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path):
+    db = tmp_path / "again.duckdb"
+    shutil.copyfile(built_db, db)
+    before = {table: table_snapshot(db, table) for table in RAW}
+    assert run_cli("run", "--db", str(db)) == 0
+    assert {table: table_snapshot(db, table) for table in RAW} == before
+
+
+def _unknown_header(data: Path) -> str:
+    path = data / "prices" / "SPY.csv"
+    path.write_text(path.read_text().replace("date,open,high,low,close,volume", "day,o,h,l,c,v", 1))
+    return "SPY.csv"
+
+
+def _text_in_number_column(data: Path) -> str:
+    path = data / "fred" / "DGS10.csv"
+    path.write_text(path.read_text().replace("2024-03-01,4.19", "2024-03-01,four", 1))
+    return "DGS10.csv: column 'value' has a non-numeric value 'four'"
+
+
+def _truncated_json(data: Path) -> str:
+    path = data / "treasury" / "treasurydirect_securities_auctioned_bonds.json"
+    path.write_text(path.read_text()[:100_000])
+    return "treasurydirect_securities_auctioned_bonds.json: invalid or truncated JSON"
+
+
+def _sec_value_as_text(data: Path) -> str:
+    path = data / "sec" / "companyfacts_snowflake.json"
+    payload = json.loads(path.read_text())
+    payload["facts"]["us-gaap"]["GrossProfit"]["units"]["USD"][0]["val"] = "44913000"
+    path.write_text(json.dumps(payload))
+    return "GrossProfit [USD] fact 0 has a non-numeric value"
+
+
+@pytest.mark.parametrize("mutate", [_unknown_header, _text_in_number_column, _truncated_json, _sec_value_as_text])
+def test_bad_input_fails_clearly_and_keeps_what_was_loaded(mutate, built_db, sample_copy, tmp_path, capsys):
+    db = tmp_path / "kept.duckdb"
+    shutil.copyfile(built_db, db)
+    before = {table: table_snapshot(db, table) for table in RAW}
+    expected = mutate(sample_copy)
+    capsys.readouterr()
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("stresswatch run failed: raw.") and expected in error
+    assert len(error.splitlines()) == 1
+    assert {table: table_snapshot(db, table) for table in RAW} == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        failed = con.execute("select message from raw.load_log where status = 'failed'").fetchall()
+    assert len(failed) == 1 and expected.split(":")[0] in failed[0][0]
+
+
+def test_a_missing_data_dir_is_a_one_line_error(tmp_path, capsys):
+    assert run_cli("run", "--db", str(tmp_path / "x.duckdb"), "--data-dir", str(tmp_path / "nowhere")) == 1
+    assert "data directory does not exist" in capsys.readouterr().err
+
+
+def test_the_sample_is_small_and_documented():
+    size = sum(path.stat().st_size for path in SAMPLE_DATA_DIR.rglob("*") if path.is_file())
+    assert size < 15 * 1024 * 1024
+    assert (SAMPLE_DATA_DIR / "PROVENANCE.md").is_file()

@@ -1,0 +1,35 @@
+"""The code location as Dagster loads it: asset keys, lineage from raw to dbt, the job and its schedule."""
+
+import dagster as dg
+
+from orchestration.dbt_setup import prepare_manifest
+
+prepare_manifest()
+from orchestration.definitions import defs  # noqa: E402  (the manifest must exist first)
+
+RAW_KEYS = {dg.AssetKey(["raw", name]) for name in
+            ("price_bars", "fred_observations", "treasury_auctions", "sec_company_facts")}
+
+
+def test_raw_and_staging_assets_are_defined():
+    keys = set(defs.resolve_asset_graph().get_all_asset_keys())
+    assert RAW_KEYS <= keys
+    for model in ("stg_prices__daily_bars", "stg_fred__observations", "stg_treasury__auctions",
+                  "stg_sec__company_facts"):
+        assert dg.AssetKey(["staging", model]) in keys
+
+
+def test_staging_models_depend_on_their_raw_asset():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey(["staging", "stg_prices__daily_bars"])).parent_keys == {dg.AssetKey(["raw", "price_bars"])}
+    assert graph.get(dg.AssetKey(["staging", "stg_sec__company_facts"])).parent_keys == {
+        dg.AssetKey(["raw", "sec_company_facts"])}
+
+
+def test_daily_schedule_runs_after_the_us_close_on_weekdays():
+    schedule = defs.resolve_schedule_def("stresswatch_daily_after_close")
+    assert schedule.cron_schedule == "30 18 * * 1-5"
+    assert schedule.execution_timezone == "America/New_York"
+    assert schedule.job_name == "stresswatch_daily"
+    job = defs.resolve_job_def("stresswatch_daily")
+    assert RAW_KEYS <= set(job.asset_layer.executable_asset_keys)
