@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: install run test dev clean
+.PHONY: install run test dev clean bench-validation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ dev: $(STAMP)
 	mkdir -p warehouse/.dagster
 	DAGSTER_HOME=$(CURDIR)/warehouse/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/dagster dev -m orchestration.definitions
+
+bench-validation: $(STAMP)
+	$(BIN)/python bench/validation_overhead.py
 
 clean:
 	rm -rf warehouse/stresswatch.duckdb* warehouse/.dagster dbt_project/target dbt_project/logs

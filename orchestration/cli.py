@@ -35,16 +35,33 @@ def command_run(args: argparse.Namespace) -> int:
         run_config={
             "loggers": {"progress": {}},
             "resources": {"warehouse": {"config": {
-                "db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode}}},
+                "db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
+                "full_reload": args.full_reload}}},
         },
         raise_on_error=False,
     )
-    if not result.success:
-        print(f"stresswatch run failed: {_failure_reason(result)}", file=sys.stderr)
-        return 1
-    from orchestration.summary import format_summary, raw_summary
+    from orchestration.summary import format_summary, load_outcomes, raw_summary
 
+    outcomes = load_outcomes(run.db_path, result.run_id)
+    for source, status, message, warnings in outcomes:
+        for warning in warnings:
+            print(f"warning: {source}: {warning}")
+    if not result.success:
+        blocked = [f"{source}: {status}: {message}" for source, status, message, _ in outcomes
+                   if status in ("quarantined", "unreadable")]
+        reason = " | ".join(blocked) if blocked else _failure_reason(result)
+        print(f"stresswatch run failed: {reason}", file=sys.stderr)
+        return 1
     print(f"\nRun {result.run_id} succeeded.\n{format_summary(raw_summary(run.db_path))}")
+    return 0
+
+
+def command_docs(args: argparse.Namespace) -> int:
+    from orchestration.loading import gx_root_for
+    from orchestration.validation import build_data_docs
+
+    run = resolve_settings(args.db, None, None)
+    print(build_data_docs(gx_root_for(run.db_path)))
     return 0
 
 
@@ -66,7 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mode", choices=("replay", "live"), default=None,
                      help="replay a data directory (default) or call the live APIs "
                           "(needs FRED_API_KEY and SEC_USER_AGENT)")
+    run.add_argument("--full-reload", action="store_true",
+                     help="fetch every source's whole history instead of the increment since the last load "
+                          "(picks up edits to old rows of a data directory)")
     run.set_defaults(handler=command_run)
+    docs = commands.add_parser("docs", help="build Great Expectations Data Docs for the latest validations",
+                               description="Render the GX Data Docs (HTML) of the validations stored beside the "
+                                           "warehouse and print the path of index.html.")
+    docs.add_argument("--db", type=Path, default=None, help="the warehouse whose validations to render")
+    docs.set_defaults(handler=command_docs)
     return parser
 
 

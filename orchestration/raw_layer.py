@@ -81,6 +81,9 @@ create table if not exists raw.load_log (
     rows_unchanged bigint,
     status varchar not null,
     message varchar,
+    failed_expectations varchar,
+    warnings varchar,
+    validation_s double,
     started_at timestamptz not null,
     finished_at timestamptz not null,
     duration_s double
@@ -133,8 +136,10 @@ class UpsertCounts:
 def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str) -> UpsertCounts:
     """Insert new keys, replace rows whose values changed, leave identical rows (and their metadata) alone.
 
-    Runs inside the caller's transaction; the caller commits or rolls back.
+    Runs inside the caller's transaction; the caller commits or rolls back. The validation gate has already
+    rejected batches with null or repeated keys; the check here guards the table if it is ever bypassed.
     """
+    check_batch_keys(table, batch, table.qualified)
     casts = ", ".join(f"cast(batch.{name} as {kind}) as {name}" for name, kind in table.columns.items())
     con.register("batch_frame", batch[list(table.columns)])
     try:

@@ -14,6 +14,7 @@ class WarehouseResource(dg.ConfigurableResource):
     data_dir: str | None = None
     mode: str | None = None
     overlap_days: int = DEFAULT_OVERLAP_DAYS
+    full_reload: bool = False  # fetch every source's whole history instead of the increment
 
     def settings(self) -> RunSettings:
         return resolve_settings(self.db_path, self.data_dir, self.mode)

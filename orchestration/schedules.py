@@ -7,7 +7,10 @@ import dagster as dg
 daily_job = dg.define_asset_job(
     "stresswatch_daily",
     selection=dg.AssetSelection.all(),
-    description="Load every source, then build the dbt models and tests.",
+    description="Load and validate every source, then build the dbt models and tests.",
+    # One process, one step at a time: DuckDB allows a single writing process, and dbt (a subprocess) must
+    # find no other connection open when it starts.
+    executor_def=dg.in_process_executor,
 )
 
 daily_schedule = dg.ScheduleDefinition(

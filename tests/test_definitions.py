@@ -33,3 +33,11 @@ def test_daily_schedule_runs_after_the_us_close_on_weekdays():
     assert schedule.job_name == "stresswatch_daily"
     job = defs.resolve_job_def("stresswatch_daily")
     assert RAW_KEYS <= set(job.asset_layer.executable_asset_keys)
+
+
+def test_each_raw_asset_has_a_blocking_expectations_check():
+    graph = defs.resolve_asset_graph()
+    for key in RAW_KEYS:
+        checks = {check_key.name: graph.get_check_spec(check_key) for check_key in graph.get(key).check_keys}
+        assert checks["passes_expectations"].blocking is True
+        assert checks["no_warnings"].blocking is False

@@ -57,9 +57,13 @@ class SecClient(SourceClient):
 
 def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: str, date_column: str
                ) -> pd.DataFrame:
-    """Drop rows older than their entity's start date; entities without one keep every row."""
+    """Drop rows older than their entity's start date; entities without one keep every row.
+
+    A row without a date is kept, so that the expectation suites see (and reject) a null key.
+    """
     if frame.empty or not since:
         return frame
     starts = frame[entity_column].map(since)
-    keep = starts.isna() | (pd.to_datetime(frame[date_column]) >= pd.to_datetime(starts))
+    dates = pd.to_datetime(frame[date_column])
+    keep = starts.isna() | dates.isna() | (dates >= pd.to_datetime(starts))
     return frame.loc[keep].reset_index(drop=True)

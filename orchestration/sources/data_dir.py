@@ -21,9 +21,10 @@ CBOE_VIX_SYMBOL = "VIX"
 def check_data_dir(root: Path) -> Path:
     """Fail early and clearly when the data directory is missing or holds none of the family folders."""
     if not root.is_dir():
-        raise SourceFormatError(str(root), "data directory does not exist")
+        raise SourceFormatError(str(root), "data directory does not exist", check="data_dir_exists")
     if not any((root / folder).is_dir() for folder in FAMILY_FOLDERS):
-        raise SourceFormatError(str(root), f"data directory has none of the folders {list(FAMILY_FOLDERS)}")
+        raise SourceFormatError(str(root), f"data directory has none of the folders {list(FAMILY_FOLDERS)}",
+                                check="data_dir_exists")
     return root
 
 

@@ -1,12 +1,17 @@
-"""The one error a source raises for input it cannot read, always naming the file or request."""
+"""The one error a source raises for input it cannot read, always naming the file or request.
+
+Reader checks (the first gate, before the Great Expectations suites see a batch): file_not_empty, json_is_valid,
+shape_is_known (header, JSON shape, required fields), values_are_numeric, dates_are_valid, data_dir_exists.
+"""
 
 
 class SourceFormatError(ValueError):
     """Input in a shape or with values this project cannot read; the message names where and what."""
 
-    def __init__(self, where: str, problem: str):
+    def __init__(self, where: str, problem: str, check: str = "shape_is_known"):
         self.where = where
         self.problem = problem
+        self.check = check  # the reader check that failed, reported like an expectation name
         super().__init__(f"{where}: {problem}")
 
 

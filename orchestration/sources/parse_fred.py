@@ -19,7 +19,8 @@ def parse_fred_csv(content: str | bytes, where: str, series_id: str) -> pd.DataF
     if isinstance(content, bytes):
         content = content.decode("utf-8-sig")
     if not content.strip():
-        raise SourceFormatError(where, "file is empty (expected a header 'date,value')")
+        raise SourceFormatError(where, "file is empty (expected a header 'date,value')",
+                                check="file_not_empty")
     table = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
     header = [str(name).strip() for name in table.columns]
     if len(header) != 2 or header[0].lower() not in _DATE_HEADERS:
@@ -53,7 +54,7 @@ def parse_fred_observations_json(payload: dict, where: str, series_id: str) -> p
         "series_id": series_id,
         "obs_date": to_date(table["date"], where, "date", first_line=0),
         "value": to_number(table["value"], where, "value", first_line=0),
-        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", first_line=0, required=False),
+        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", first_line=0),
     })[FRED_COLUMNS]
 
 

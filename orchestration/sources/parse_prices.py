@@ -23,7 +23,8 @@ def parse_price_csv(content: str | bytes, where: str, symbol: str, source: str, 
     if isinstance(content, bytes):
         content = content.decode("utf-8-sig")
     if not content.strip():
-        raise SourceFormatError(where, "file is empty (expected a header 'date,open,high,low,close,volume')")
+        raise SourceFormatError(where, "file is empty (expected a header 'date,open,high,low,close,volume')",
+                                check="file_not_empty")
     try:
         table = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from numbers import Real
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.values import to_date
+from orchestration.sources.values import read_json, to_date
 
 SEC_COLUMNS = ["cik", "entity_name", "taxonomy", "concept", "unit", "period_start", "period_end", "value",
                "accession", "fiscal_year", "fiscal_period", "form", "filed", "frame"]
@@ -39,22 +38,17 @@ def parse_companyfacts(payload: object, where: str) -> pd.DataFrame:
                     value = fact["val"]
                     if isinstance(value, bool) or not isinstance(value, Real):
                         raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} has a "
-                                                       f"non-numeric value {value!r}")
+                                                       f"non-numeric value {value!r}", check="values_are_numeric")
                     rows.append((cik, payload.get("entityName"), taxonomy, concept, unit, fact.get("start"),
                                  fact["end"], float(value), fact["accn"], fact.get("fy"), fact.get("fp"),
                                  fact.get("form"), fact["filed"], fact.get("frame")))
     frame = pd.DataFrame(rows, columns=SEC_COLUMNS)
     for column in ("period_start", "period_end", "filed"):
-        frame[column] = to_date(frame[column].astype("string"), where, column, first_line=0,
-                                required=column != "period_start")
+        frame[column] = to_date(frame[column].astype("string"), where, column, first_line=0)
     frame["fiscal_year"] = frame["fiscal_year"].astype("Int64")
     return frame
 
 
 def read_companyfacts_file(path: Path) -> pd.DataFrame:
     """Read one `sec/*.json` companyfacts file."""
-    try:
-        payload = json.loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise SourceFormatError(str(path), f"invalid or truncated JSON ({exc.msg} at line {exc.lineno})") from exc
-    return parse_companyfacts(payload, str(path))
+    return parse_companyfacts(read_json(path), str(path))

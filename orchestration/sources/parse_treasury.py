@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.values import blank_to_na, to_date, to_number
+from orchestration.sources.values import blank_to_na, read_json, to_date, to_number
 
 # raw column -> (Fiscal Data field, TreasuryDirect field). Amounts are US dollars, rates percent, as published.
 _TEXT_FIELDS = {
@@ -82,8 +81,7 @@ def parse_treasury_payload(payload: object, where: str) -> pd.DataFrame:
     for raw_name, names in _TEXT_FIELDS.items():
         columns[raw_name] = blank_to_na(field(names))
     for raw_name, names in _DATE_FIELDS.items():
-        columns[raw_name] = to_date(field(names), where, names[shape], first_line=0,
-                                    required=raw_name == "auction_date")
+        columns[raw_name] = to_date(field(names), where, names[shape], first_line=0)
     for raw_name, names in _NUMBER_FIELDS.items():
         columns[raw_name] = to_number(field(names), where, names[shape], first_line=0)
     frame = pd.DataFrame(columns)
@@ -93,11 +91,7 @@ def parse_treasury_payload(payload: object, where: str) -> pd.DataFrame:
 
 def read_treasury_file(path: Path) -> pd.DataFrame:
     """Read one `treasury/*.json` file of either shape."""
-    try:
-        payload = json.loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise SourceFormatError(str(path), f"invalid or truncated JSON ({exc.msg} at line {exc.lineno})") from exc
-    return parse_treasury_payload(payload, str(path))
+    return parse_treasury_payload(read_json(path), str(path))
 
 
 def merge_auction_files(frames: list[pd.DataFrame]) -> pd.DataFrame:

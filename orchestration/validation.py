@@ -1,0 +1,219 @@
+"""The validation gate's runner: the one module that imports Great Expectations.
+
+Suites live as reviewable JSON files in `expectations/<raw table>.json` (GX's own suite format). Severity
+`critical` is an error (the batch is quarantined and the marts do not refresh); `warning` is a warn (the batch
+loads, the warning is recorded in raw.load_log and shown).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.raw_layer import RawTable
+from orchestration.settings import PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+_SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
+_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One expectation (or reader check) that did not hold, with a few offending values."""
+
+    check: str  # the suite's short name for it (meta.check), or the reader check
+    expectation: str
+    column: str | None
+    severity: str  # "error" blocks, "warn" does not
+    unexpected_count: int | None = None
+    examples: tuple[str, ...] = ()
+    why: str = ""
+
+    def describe(self) -> str:
+        return describe_failure(self.as_record())
+
+    def as_record(self) -> dict:
+        return {"check": self.check, "expectation": self.expectation, "column": self.column,
+                "severity": self.severity, "unexpected_count": self.unexpected_count,
+                "examples": list(self.examples)}
+
+
+def describe_failure(record: dict) -> str:
+    """'close_positive [expect_column_values_to_be_between on close] failed on 1 row(s): close=0 [SPY 2024-03-01]'."""
+    target = f" on {record['column']}" if record.get("column") else ""
+    count = f" on {record['unexpected_count']} row(s)" if record.get("unexpected_count") else ""
+    examples = f": {', '.join(record['examples'])}" if record.get("examples") else ""
+    return f"{record['check']} [{record['expectation']}{target}] failed{count}{examples}"
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating one batch against its raw table's suite."""
+
+    raw_table: str
+    rows: int
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Failure]:
+        return [failure for failure in self.failures if failure.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [failure for failure in self.failures if failure.severity == "warn"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+
+def staleness_limits() -> dict[str, int]:
+    """Per source family, how old the newest row may be before a staleness warning."""
+    return json.loads((EXPECTATIONS_DIR / "staleness.json").read_text())["max_age_days"]
+
+
+def _key_text(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    parts = [frame[column].astype("string").fillna("") for column in key]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    return joined
+
+
+def prepare_frame(table: RawTable, batch: pd.DataFrame) -> pd.DataFrame:
+    """The frame the suite sees: the batch, dates as timestamps, the joined key and derived check columns."""
+    frame = batch.copy()
+    frame["_key"] = _key_text(batch, table.key)
+    for name, kind in table.columns.items():
+        if kind == "date" and name in frame:
+            frame[name] = pd.to_datetime(frame[name])
+    if table.name == "price_bars":
+        ordered = frame.sort_values(["symbol", "trade_date"])
+        previous = ordered.groupby("symbol")["close"].shift(1)
+        frame["_close_move_pct"] = (100 * (ordered["close"] / previous - 1)).reindex(frame.index)
+        body_high = frame[["open", "close"]].max(axis=1)
+        body_low = frame[["open", "close"]].min(axis=1)
+        outside = pd.concat([frame["low"] - body_low, body_high - frame["high"]], axis=1).max(axis=1).clip(lower=0)
+        frame["_ohlc_excess_pct"] = 100 * outside / frame["close"]
+    return frame
+
+
+def _show(value: object) -> str:
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
+    indexed = result.get("unexpected_index_list") or []
+    if indexed and isinstance(indexed[0], dict):
+        rows = []
+        for row in indexed[:_EXAMPLES]:
+            key = " ".join(_show(row.get(column)) for column in key_columns if column in row)
+            values = ", ".join(f"{name}={_show(value)}" for name, value in row.items() if name not in key_columns)
+            rows.append(f"{values} [{key}]" if values else f"[{key}]")
+        return tuple(rows)
+    listed = result.get("partial_unexpected_list") or []
+    if listed:
+        return tuple(_show(value) for value in listed[:_EXAMPLES])
+    if result.get("observed_value") is not None:
+        return (f"observed {_show(result['observed_value'])}",)
+    return ()
+
+
+class ValidationGate:
+    """Validates batches with Great Expectations; results are kept in a GX file context for Data Docs."""
+
+    def __init__(self, gx_root: Path):
+        self.gx_root = gx_root
+
+    @cached_property
+    def context(self):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx_root.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.config.analytics_enabled = False
+        context.variables.save()
+        return context
+
+    def _validation_definition(self, table: RawTable):
+        import great_expectations as gx
+
+        context = self.context
+        try:
+            source = context.data_sources.get("raw_batches")
+        except (KeyError, ValueError):
+            source = context.data_sources.add_pandas("raw_batches")
+        try:
+            asset = source.get_asset(table.name)
+        except LookupError:
+            asset = source.add_dataframe_asset(table.name)
+        try:
+            batch_definition = asset.get_batch_definition("whole_batch")
+        except (KeyError, LookupError, ValueError):
+            batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text())))
+        return context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"validate_{table.name}", data=batch_definition, suite=suite))
+
+    def validate(self, table: RawTable, family: str, batch: pd.DataFrame, today: date | None = None
+                 ) -> ValidationReport:
+        """Run the table's suite over the batch; 'today' anchors the future-date and staleness checks."""
+        started = time.perf_counter()
+        today = today or date.today()
+        frame = prepare_frame(table, batch)
+        definition = self._validation_definition(table)
+        key_columns = list(table.key)
+        outcome = definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters={
+                "today": pd.Timestamp(today),
+                "fresh_since": pd.Timestamp(today - timedelta(days=staleness_limits()[family])),
+            },
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": key_columns,
+                           "partial_unexpected_count": _EXAMPLES},
+        )
+        report = ValidationReport(table.qualified, len(batch))
+        for result in outcome.results:
+            if result.success:
+                continue
+            config = result.expectation_config
+            exception = (result.exception_info or {}).get("exception_message") if result.exception_info else None
+            examples = _examples(result.result or {}, key_columns) or ((f"error: {exception}",) if exception else ())
+            report.failures.append(Failure(
+                check=(config.meta or {}).get("check", config.type),
+                expectation=config.type,
+                column=config.kwargs.get("column") or (
+                    f"{config.kwargs['column_A']}>={config.kwargs['column_B']}" if "column_A" in config.kwargs
+                    else None),
+                severity=_SEVERITY.get(str(getattr(config.severity, "value", config.severity)), "error"),
+                unexpected_count=(result.result or {}).get("unexpected_count"),
+                examples=examples,
+                why=(config.meta or {}).get("why", ""),
+            ))
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def build_data_docs(gx_root: Path) -> Path:
+    """Render GX Data Docs for the validations stored under gx_root; returns the index page."""
+    gate = ValidationGate(gx_root)
+    gate.context.build_data_docs()
+    index = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if not index.exists():
+        raise FileNotFoundError(f"no Data Docs were written under {gx_root}")
+    return index

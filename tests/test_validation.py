@@ -1,0 +1,79 @@
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from orchestration.raw_layer import RAW_TABLES
+from orchestration.sources.parse_prices import read_price_file
+from orchestration.sources.replay import ReplayTreasuryClient
+from orchestration.validation import ValidationGate, prepare_frame
+from tests.conftest import FIXTURES
+
+PRICES = RAW_TABLES["price_bars"]
+
+
+def bars() -> pd.DataFrame:
+    spy = read_price_file(FIXTURES / "prices" / "SPY.csv", "SPY", "prices/SPY.csv")
+    nvda = read_price_file(FIXTURES / "prices" / "NVDA_yahoo_header.csv", "NVDA", "prices/NVDA.csv")
+    return pd.concat([nvda, spy], ignore_index=True)  # symbols interleaved out of order on purpose
+
+
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory):
+    return ValidationGate(tmp_path_factory.mktemp("gx"))
+
+
+def test_close_move_is_computed_within_each_symbol():
+    frame = prepare_frame(PRICES, bars())
+    first_rows = frame.groupby("symbol")["trade_date"].idxmin()
+    assert frame.loc[first_rows, "_close_move_pct"].isna().all()
+    spy = frame[frame.symbol == "SPY"].sort_values("trade_date")
+    expected = 100 * (spy.close.iloc[1] / spy.close.iloc[0] - 1)
+    assert spy._close_move_pct.iloc[1] == pytest.approx(expected)
+
+
+def test_ohlc_excess_is_zero_inside_the_range_and_measures_how_far_outside():
+    frame = bars()
+    frame.loc[0, "close"] = frame.loc[0, "high"] * 1.02
+    prepared = prepare_frame(PRICES, frame)
+    assert prepared.loc[0, "_ohlc_excess_pct"] == pytest.approx(100 * 0.02 / 1.02)
+    assert (prepared.loc[1:, "_ohlc_excess_pct"] == 0).all()
+
+
+def test_real_bars_pass_with_no_failure_when_fresh(gate):
+    report = gate.validate(PRICES, "prices", bars(), today=date(2025, 11, 22))
+    assert report.passed and report.failures == []
+
+
+def test_staleness_is_a_warning_not_an_error(gate):
+    report = gate.validate(PRICES, "prices", bars(), today=date(2026, 3, 1))
+    assert report.passed
+    assert [failure.check for failure in report.warnings] == ["staleness"]
+
+
+def test_a_big_one_day_move_warns_with_the_offending_row(gate):
+    frame = bars()
+    spy_last = frame[(frame.symbol == "SPY")].trade_date.max()
+    row = (frame.symbol == "SPY") & (frame.trade_date == spy_last)
+    frame.loc[row, ["open", "high", "low", "close"]] *= 1.8
+    report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
+    assert report.passed
+    [warning] = report.warnings
+    assert warning.check == "close_move_within_50pct" and warning.unexpected_count == 1
+    assert "SPY 2025-11-21" in warning.examples[0]
+
+
+def test_errors_name_the_check_and_the_offending_key(gate):
+    frame = bars()
+    frame.loc[3, "volume"] = -1
+    report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
+    assert not report.passed
+    [error] = report.errors
+    assert error.check == "volume_not_negative"
+    assert error.examples == (f"volume=-1 [{frame.loc[3, 'symbol']} {frame.loc[3, 'trade_date'].isoformat()}]",)
+
+
+def test_treasury_batch_from_both_shapes_passes(gate, tmp_path):
+    batch = ReplayTreasuryClient(FIXTURES).fetch({})
+    report = gate.validate(RAW_TABLES["treasury_auctions"], "treasury", batch, today=date(2026, 2, 1))
+    assert report.passed, [failure.describe() for failure in report.errors]

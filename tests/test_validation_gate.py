@@ -1,0 +1,226 @@
+"""The validation gate end to end: a catalogue of bad inputs, each a mutation of the real sample's newest rows."""
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.raw_layer import RAW_TABLES
+from tests.conftest import run_cli, table_snapshot
+
+RAW = [table.qualified for table in RAW_TABLES.values()]
+
+
+@pytest.fixture(scope="module")
+def built_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("gate") / "base.duckdb"
+    assert run_cli("run", "--db", str(db)) == 0
+    return db
+
+
+def derived_snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every dbt-built relation (staging views and mart tables), row by row."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        relations = con.execute("select table_schema || '.' || table_name from information_schema.tables "
+                                "where table_schema in ('staging', 'intermediate', 'marts')").fetchall()
+    return {name: table_snapshot(db, name) for (name,) in relations}
+
+
+# --- mutations of the sample's newest rows (inside the incremental window the next run fetches) --------------
+
+def edit_csv_line(path: Path, starts_with: str, edit: Callable[[list[str]], list[str] | None]) -> None:
+    lines = path.read_text().splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(starts_with):
+            replaced = edit(line.split(","))
+            lines[index] = ",".join(replaced) if replaced is not None else None
+            break
+    else:
+        raise AssertionError(f"no line starting {starts_with} in {path}")
+    path.write_text("\n".join(line for line in lines if line is not None) + "\n")
+
+
+def set_field(position: int, value: str) -> Callable[[list[str]], list[str]]:
+    return lambda fields: fields[:position] + [value] + fields[position + 1:]
+
+
+def spy(data: Path) -> Path:
+    return data / "prices" / "SPY.csv"
+
+
+def edit_json(path: Path, edit: Callable[[object], None]) -> None:
+    payload = json.loads(path.read_text())
+    edit(payload)
+    path.write_text(json.dumps(payload))
+
+
+def bills(data: Path) -> Path:
+    return data / "treasury" / "fiscaldata_auctions_query_bills_2026-01.json"
+
+
+def last_bill(edit: Callable[[dict], None]) -> Callable[[object], None]:
+    return lambda payload: edit(payload["data"][-1])
+
+
+def snowflake(data: Path) -> Path:
+    return data / "sec" / "companyfacts_snowflake.json"
+
+
+def newest_gross_profit(edit: Callable[[dict], None]) -> Callable[[object], None]:
+    def apply(payload):
+        facts = payload["facts"]["us-gaap"]["GrossProfit"]["units"]["USD"]
+        edit(max(facts, key=lambda fact: fact["filed"]))
+    return apply
+
+
+CATALOGUE = {
+    # prices
+    "zero_close": ("prices", "close_positive", lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "0.0"))),
+    "negative_open": ("prices", "open_positive", lambda d: edit_csv_line(spy(d), "2025-12-29", set_field(1, "-5"))),
+    "high_below_low": ("prices", "high_not_below_low",
+                       lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(2, "600"))),
+    "close_above_high": ("prices", "open_close_within_low_high",
+                         lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "700"))),
+    "doubled_day": ("prices", "key_unique", lambda d: spy(d).write_text(
+        spy(d).read_text() + spy(d).read_text().splitlines()[-2] + "\n")),
+    "negative_volume": ("prices", "volume_not_negative",
+                        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(5, "-100"))),
+    "future_date": ("prices", "no_future_dates", lambda d: spy(d).write_text(
+        spy(d).read_text() + "2099-01-02,680,690,670,685,1000000\n")),
+    "vix_out_of_range": ("prices", "vix_in_5_150", lambda d: edit_csv_line(
+        d / "cboe" / "vix-daily.csv", "2025-12-30", lambda f: [f[0], "14", "500", "13", "500"])),
+    "null_trade_date": ("prices", "trade_date_not_null",
+                        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(0, ""))),
+    "unknown_header": ("prices", "shape_is_known", lambda d: spy(d).write_text(
+        spy(d).read_text().replace("date,open,high,low,close,volume", "day,o,h,l,c,v", 1))),
+    "text_in_close": ("prices", "values_are_numeric",
+                      lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "n/a"))),
+    "empty_price_file": ("prices", "file_not_empty", lambda d: spy(d).write_text("")),
+    # fred
+    "yield_times_100": ("fred", "yield_in_minus5_25",
+                        lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(1, "412"))),
+    "oas_out_of_range": ("fred", "oas_in_0_40", lambda d: edit_csv_line(
+        d / "fred" / "BAMLH0A0HYM2.csv", "2025-12-30", set_field(1, "55"))),
+    "vixcls_too_low": ("fred", "vix_in_5_150",
+                       lambda d: edit_csv_line(d / "fred" / "VIXCLS.csv", "2025-12-30", set_field(1, "2"))),
+    "fred_doubled_day": ("fred", "key_unique", lambda d: (d / "fred" / "DGS2.csv").write_text(
+        (d / "fred" / "DGS2.csv").read_text() + "2025-12-30,3.45\n")),
+    "fred_future_date": ("fred", "no_future_dates", lambda d: (d / "fred" / "DGS10.csv").write_text(
+        (d / "fred" / "DGS10.csv").read_text() + "2099-01-02,4.1\n")),
+    "fred_bad_date": ("fred", "dates_are_valid",
+                      lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(0, "2025-13-45"))),
+    "fred_missing_column": ("fred", "shape_is_known", lambda d: (d / "fred" / "T10YIE.csv").write_text(
+        "\n".join(line.split(",")[0] for line in (d / "fred" / "T10YIE.csv").read_text().splitlines()) + "\n")),
+    # treasury
+    "bid_to_cover_zero": ("treasury", "bid_to_cover_in_0.5_10", lambda d: edit_json(
+        bills(d), last_bill(lambda bill: bill.update(bid_to_cover_ratio="0.000000")))),
+    "truncated_json": ("treasury", "json_is_valid", lambda d: bills(d).write_text(bills(d).read_text()[:5000])),
+    "auction_twice_differently": ("treasury", "key_unique", lambda d: edit_json(
+        bills(d), lambda p: p["data"].append({**p["data"][-1], "bid_to_cover_ratio": "3.100000"}))),
+    "null_cusip": ("treasury", "cusip_not_null", lambda d: edit_json(
+        bills(d), last_bill(lambda bill: bill.update(cusip="null")))),
+    "auction_date_field_missing": ("treasury", "shape_is_known", lambda d: edit_json(
+        bills(d), last_bill(lambda bill: bill.pop("auction_date")))),
+    "unknown_security_type": ("treasury", "security_type_known", lambda d: edit_json(
+        bills(d), last_bill(lambda bill: bill.update(security_type="Coupon")))),
+    # sec
+    "sec_value_as_text": ("sec", "values_are_numeric", lambda d: edit_json(
+        snowflake(d), newest_gross_profit(lambda fact: fact.update(val="1,234")))),
+    "period_end_after_filed": ("sec", "filed_not_below_period_end", lambda d: edit_json(
+        snowflake(d), newest_gross_profit(lambda fact: fact.update(end="2025-07-31")))),
+    "sec_future_filing": ("sec", "no_future_dates", lambda d: edit_json(
+        snowflake(d), newest_gross_profit(lambda fact: fact.update(filed="2099-01-01")))),
+    "sec_not_companyfacts": ("sec", "shape_is_known", lambda d: edit_json(
+        snowflake(d), lambda payload: payload.pop("facts"))),
+}
+
+
+def quarantined(db: Path, source: str, check: str) -> int:
+    """Rows the quarantine holds for this check: the whole batch, or the unreadable file."""
+    table = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions",
+             "sec": "sec_company_facts"}[source]
+    with duckdb.connect(str(db), read_only=True) as con:
+        batch_rows = con.execute(f"select count(*) from quarantine.{table} where _failed_expectations like $p",
+                                 {"p": f'%"check": "{check}"%'}).fetchone()[0]
+        files = con.execute("select count(*) from quarantine.unreadable_files where source = $s and failed_check = $c",
+                            {"s": source, "c": check}).fetchone()[0]
+    return batch_rows + files
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE))
+def test_bad_input_is_quarantined_and_blocks_the_marts(case, built_db, sample_copy, tmp_path, capsys):
+    source, check, mutate = CATALOGUE[case]
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(built_db, db)
+    raw_before = {table: table_snapshot(db, table) for table in RAW}
+    derived_before = derived_snapshot(db)
+    mutate(sample_copy)
+    capsys.readouterr()
+
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
+
+    error = capsys.readouterr().err.strip()
+    assert re.match(rf"stresswatch run failed: {source}: (quarantined|unreadable): ", error), error
+    assert check in error
+    assert {table: table_snapshot(db, table) for table in RAW} == raw_before
+    assert derived_snapshot(db) == derived_before
+    assert quarantined(db, source, check) > 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        statuses = con.execute("select status from raw.load_log where source = $s order by started_at desc limit 1",
+                               {"s": source}).fetchone()
+    assert statuses[0] in ("quarantined", "unreadable")
+
+
+def test_the_catalogue_covers_every_source_family_with_at_least_twenty_cases():
+    assert len(CATALOGUE) >= 20
+    assert {source for source, _, _ in CATALOGUE.values()} == {"prices", "fred", "treasury", "sec"}
+
+
+def test_a_warning_loads_the_batch_and_is_logged(built_db, sample_copy, tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(built_db, db)
+    # SPY up 60% in a day, the bar still consistent: suspicious, not impossible
+    edit_csv_line(spy(sample_copy), "2025-12-30",
+                  lambda f: [f[0]] + [str(float(value) * 1.6) for value in f[1:5]] + [f[5]])
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
+    assert "close_move_within_50pct" in capsys.readouterr().out
+    with duckdb.connect(str(db), read_only=True) as con:
+        status, warnings = con.execute("select status, warnings from raw.load_log where source = 'prices' "
+                                       "order by started_at desc limit 1").fetchone()
+        close = con.execute("select close from raw.price_bars where symbol = 'SPY' "
+                            "and trade_date = date '2025-12-30'").fetchone()[0]
+    assert status == "loaded"
+    assert [w["check"] for w in json.loads(warnings) if w["check"] == "close_move_within_50pct"]
+    assert close > 1000
+
+
+def test_a_good_batch_after_a_bad_one_loads_and_nothing_leaks(built_db, sample_copy, tmp_path):
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(built_db, db)
+    good = tmp_path / "good"
+    shutil.copytree(sample_copy, good)
+    edit_csv_line(spy(sample_copy), "2025-12-30", set_field(4, "0.0"))
+    edit_csv_line(spy(good), "2025-12-30", set_field(5, "47160701"))  # a real-looking revision of the volume
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
+    assert run_cli("run", "--db", str(db), "--data-dir", str(good)) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("select close, volume from raw.price_bars where symbol = 'SPY' "
+                          "and trade_date = date '2025-12-30'").fetchone()
+        zero_closes = con.execute("select count(*) from raw.price_bars where close <= 0").fetchone()[0]
+        statuses = [s for (s,) in con.execute("select status from raw.load_log where source = 'prices' "
+                                              "order by started_at desc limit 2").fetchall()]
+    assert row[0] > 600 and row[1] == 47160701
+    assert zero_closes == 0
+    assert statuses == ["loaded", "quarantined"]
+
+
+def test_docs_builds_data_docs_for_the_latest_validations(built_db, capsys):
+    assert run_cli("docs", "--db", str(built_db)) == 0
+    index = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert index.name == "index.html" and index.is_file()
+    pages = list(index.parent.rglob("*.html"))
+    assert any("price_bars" in page.read_text() for page in pages)
