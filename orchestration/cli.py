@@ -40,7 +40,7 @@ def command_run(args: argparse.Namespace) -> int:
         },
         raise_on_error=False,
     )
-    from orchestration.summary import format_summary, load_outcomes, raw_summary
+    from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
 
     outcomes = load_outcomes(run.db_path, result.run_id)
     for source, status, message, warnings in outcomes:
@@ -53,6 +53,9 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
         return 1
     print(f"\nRun {result.run_id} succeeded.\n{format_summary(raw_summary(run.db_path))}")
+    snapshot = market_snapshot(run.db_path)
+    if snapshot:
+        print("\nStress summary (latest data in the warehouse)\n" + "\n".join(snapshot))
     return 0
 
 

@@ -28,14 +28,24 @@ DEFAULT_FRED_SERIES = (
     "USREC",
 )
 
-# Yahoo symbols the live price client downloads (indexes keep Yahoo's caret).
-DEFAULT_PRICE_SYMBOLS = (
-    "SPY", "QQQ", "^GSPC", "^IXIC", "^VIX", "AAPL", "MSFT", "GOOGL", "AMZN", "META", "NVDA", "TSLA",
-    "XLK", "XLP", "XLU", "XLF", "HYG", "TLT",
-)
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 
-# SEC CIKs the live SEC client fetches (Snowflake is the bundled sample's filer; banks carry HTM losses).
-DEFAULT_SEC_CIKS = ("1640147", "1045810", "19617", "72971", "36104")
+
+def _seed_column(seed: str, column: str) -> tuple[str, ...]:
+    import csv
+
+    with (SEEDS_DIR / seed).open(newline="") as handle:
+        return tuple(row[column] for row in csv.DictReader(handle))
+
+
+def live_price_symbols() -> tuple[str, ...]:
+    """The universe seed's Yahoo symbols (Cboe's own VIX history comes from a file, not from Yahoo)."""
+    return tuple(symbol for symbol in _seed_column("universe.csv", "symbol") if symbol != "VIX")
+
+
+def live_sec_ciks() -> tuple[str, ...]:
+    """The SEC filers in the sec_companies seed."""
+    return _seed_column("sec_companies.csv", "cik")
 
 # How many days before the last loaded date an incremental fetch starts again, to pick up revisions.
 DEFAULT_OVERLAP_DAYS = 10

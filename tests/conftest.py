@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -19,6 +21,35 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(SAMPLE_DATA_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built once per test session from the bundled sample; copy it before changing it."""
+    db = tmp_path_factory.mktemp("sample_warehouse") / "stresswatch.duckdb"
+    assert run_cli("run", "--db", str(db)) == 0
+    return db
+
+
+def copy_warehouse(source: Path, target: Path) -> Path:
+    """A private copy of a built warehouse (the DuckDB file and its Great Expectations results)."""
+    shutil.copyfile(source, target)
+    if source.with_suffix(".gx").exists():
+        shutil.copytree(source.with_suffix(".gx"), target.with_suffix(".gx"))
+    return target
+
+
+def run_dbt(db: Path, *args: str, target_path: Path) -> subprocess.CompletedProcess:
+    """Run the project's dbt against a warehouse, with artifacts in a private target folder."""
+    from orchestration.dbt_setup import dbt_executable
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    return subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target_path)],
+        capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "STRESSWATCH_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+    )
 
 
 def run_cli(*args: str) -> int:

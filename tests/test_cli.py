@@ -1,6 +1,5 @@
 """`stresswatch run` end to end on the bundled real sample, in-process."""
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -8,16 +7,14 @@ import pytest
 
 from orchestration.raw_layer import RAW_TABLES
 from orchestration.settings import SAMPLE_DATA_DIR
-from tests.conftest import run_cli, table_snapshot
+from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
 
 
 @pytest.fixture(scope="module")
-def built_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("warehouse") / "stresswatch.duckdb"
-    assert run_cli("run", "--db", str(db)) == 0
-    return db
+def built_db(sample_warehouse) -> Path:
+    return sample_warehouse
 
 
 def test_run_fills_every_raw_table_and_the_staging_views(built_db, capsys):
@@ -38,9 +35,30 @@ def test_run_fills_every_raw_table_and_the_staging_views(built_db, capsys):
         assert statuses == [("fred", "loaded"), ("prices", "loaded"), ("sec", "loaded"), ("treasury", "loaded")]
 
 
+MARTS = ["fct_equity_daily", "fct_rates_daily", "fct_credit_spreads_daily", "fct_macro_monthly", "fct_treasury_auctions",
+         "fct_company_fundamentals_quarterly", "fct_securities_losses_quarterly", "fct_megacap_daily",
+         "fct_fibonacci_levels", "fct_sector_rotation_daily"]
+
+
+def test_run_builds_every_indicator_mart_non_empty(built_db):
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        built = {name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        assert set(MARTS) <= built
+        for mart in MARTS:
+            assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+
+
+def test_run_prints_the_stress_summary(tmp_path, capsys):
+    assert run_cli("run", "--db", str(tmp_path / "w.duckdb")) == 0
+    out = capsys.readouterr().out
+    assert "Stress summary" in out
+    assert "S&P 500    6,845.50 on 2025-12-31" in out and "VIX           14.95 on 2025-12-31" in out
+
+
 def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path):
     db = tmp_path / "again.duckdb"
-    shutil.copyfile(built_db, db)
+    copy_warehouse(built_db, db)
     before = {table: table_snapshot(db, table) for table in RAW}
     assert run_cli("run", "--db", str(db)) == 0
     assert {table: table_snapshot(db, table) for table in RAW} == before

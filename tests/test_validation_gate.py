@@ -10,16 +10,14 @@ import duckdb
 import pytest
 
 from orchestration.raw_layer import RAW_TABLES
-from tests.conftest import run_cli, table_snapshot
+from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
 
 
 @pytest.fixture(scope="module")
-def built_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("gate") / "base.duckdb"
-    assert run_cli("run", "--db", str(db)) == 0
-    return db
+def built_db(sample_warehouse) -> Path:
+    return sample_warehouse
 
 
 def derived_snapshot(db: Path) -> dict[str, list[tuple]]:
@@ -155,7 +153,7 @@ def quarantined(db: Path, source: str, check: str) -> int:
 def test_bad_input_is_quarantined_and_blocks_the_marts(case, built_db, sample_copy, tmp_path, capsys):
     source, check, mutate = CATALOGUE[case]
     db = tmp_path / "w.duckdb"
-    shutil.copyfile(built_db, db)
+    copy_warehouse(built_db, db)
     raw_before = {table: table_snapshot(db, table) for table in RAW}
     derived_before = derived_snapshot(db)
     mutate(sample_copy)
@@ -182,7 +180,7 @@ def test_the_catalogue_covers_every_source_family_with_at_least_twenty_cases():
 
 def test_a_warning_loads_the_batch_and_is_logged(built_db, sample_copy, tmp_path, capsys):
     db = tmp_path / "w.duckdb"
-    shutil.copyfile(built_db, db)
+    copy_warehouse(built_db, db)
     # SPY up 60% in a day, the bar still consistent: suspicious, not impossible
     edit_csv_line(spy(sample_copy), "2025-12-30",
                   lambda f: [f[0]] + [str(float(value) * 1.6) for value in f[1:5]] + [f[5]])
@@ -200,7 +198,7 @@ def test_a_warning_loads_the_batch_and_is_logged(built_db, sample_copy, tmp_path
 
 def test_a_good_batch_after_a_bad_one_loads_and_nothing_leaks(built_db, sample_copy, tmp_path):
     db = tmp_path / "w.duckdb"
-    shutil.copyfile(built_db, db)
+    copy_warehouse(built_db, db)
     good = tmp_path / "good"
     shutil.copytree(sample_copy, good)
     edit_csv_line(spy(sample_copy), "2025-12-30", set_field(4, "0.0"))

@@ -25,7 +25,7 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
     if family == "prices":
         from orchestration.sources.live_prices import LivePriceClient
 
-        return LivePriceClient(defaults.DEFAULT_PRICE_SYMBOLS)
+        return LivePriceClient(defaults.live_price_symbols())
     if family == "fred":
         from orchestration.sources.live_fred import LiveFredClient
 
@@ -36,4 +36,4 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
         return LiveTreasuryClient()
     from orchestration.sources.live_sec import LiveSecClient
 
-    return LiveSecClient(defaults.DEFAULT_SEC_CIKS)
+    return LiveSecClient(defaults.live_sec_ciks())

@@ -24,16 +24,17 @@ class LivePriceClient(PriceClient):
 
     def __init__(self, symbols: Sequence[str], download: Callable[..., pd.DataFrame] | None = None):
         self.symbols = list(symbols)
-        self.download = download or _yfinance_download()
+        self.download = download  # resolved on first fetch, so a missing extra fails there with a clear message
 
     def describe(self) -> str:
         return f"Yahoo Finance via yfinance ({len(self.symbols)} symbols)"
 
     def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        download = self.download or _yfinance_download()
         frames = []
         for symbol in self.symbols:
             start = since.get(symbol)
-            bars = self.download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,
+            bars = download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,
                                  progress=False, actions=False)
             if bars is None or bars.empty:
                 continue

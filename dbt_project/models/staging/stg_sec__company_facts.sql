@@ -13,7 +13,7 @@ renamed as (
         unit,
         period_start,
         period_end,
-        case when period_start is not null then date_diff('day', period_start, period_end) end as period_days,
+        case when period_start is not null then {{ dbt.datediff('period_start', 'period_end', 'day') }} end as period_days,
         value,
         accession,
         fiscal_year,

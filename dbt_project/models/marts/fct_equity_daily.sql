@@ -1,0 +1,152 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['symbol', 'trade_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- An incremental run recomputes each symbol's newest sessions from a lookback long enough for the longest
+-- window (252 sessions), so its rows equal a full rebuild's; a full refresh recomputes everything.
+
+with
+
+bars as (
+    select symbol, trade_date, close, volume
+    from {{ ref('stg_prices__daily_bars') }}
+),
+
+{% if is_incremental() %}
+
+last_built as (
+    select symbol, max(trade_date) as last_trade_date
+    from {{ this }}
+    group by symbol
+),
+
+sessions_before_last as (
+    select
+        bars.symbol,
+        bars.trade_date,
+        row_number() over (partition by bars.symbol order by bars.trade_date desc) as sessions_back
+    from bars
+    inner join last_built
+        on bars.symbol = last_built.symbol
+        and bars.trade_date <= last_built.last_trade_date
+),
+
+windows_to_read as (
+    select
+        symbol,
+        min(case when sessions_back <= {{ var('equity_recompute_sessions') }} then trade_date end) as recompute_from,
+        min(trade_date) as read_from
+    from sessions_before_last
+    where sessions_back <= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
+    group by symbol
+),
+
+scoped as (
+    select bars.*, windows_to_read.recompute_from
+    from bars
+    left join windows_to_read on bars.symbol = windows_to_read.symbol
+    where windows_to_read.symbol is null
+        or bars.trade_date >= windows_to_read.read_from
+),
+
+{% else %}
+
+scoped as (
+    select bars.*, cast(null as date) as recompute_from
+    from bars
+),
+
+{% endif %}
+
+windowed as (
+    select
+        symbol,
+        trade_date,
+        close,
+        volume,
+        recompute_from,
+        lag(close) over (partition by symbol order by trade_date) as previous_close,
+        avg(close) over (partition by symbol order by trade_date rows between {{ var('sma_short_sessions') - 1 }} preceding and current row) as mean_close_short,
+        count(close) over (partition by symbol order by trade_date rows between {{ var('sma_short_sessions') - 1 }} preceding and current row) as n_close_short,
+        avg(close) over (partition by symbol order by trade_date rows between {{ var('sma_long_sessions') - 1 }} preceding and current row) as mean_close_long,
+        count(close) over (partition by symbol order by trade_date rows between {{ var('sma_long_sessions') - 1 }} preceding and current row) as n_close_long,
+        avg(volume) over (partition by symbol order by trade_date rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding) as mean_volume_prior,
+        count(volume) over (partition by symbol order by trade_date rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding) as n_volume_prior,
+        max(close) over (partition by symbol order by trade_date rows between {{ var('drawdown_sessions') - 1 }} preceding and current row) as max_close_window,
+        count(close) over (partition by symbol order by trade_date rows between {{ var('drawdown_sessions') - 1 }} preceding and current row) as n_close_window
+    from scoped
+),
+
+log_returns as (
+    select
+        *,
+        ln(close / previous_close) as log_return
+    from windowed
+),
+
+volatility as (
+    select
+        *,
+        stddev_samp(log_return) over (partition by symbol order by trade_date rows between {{ var('realized_vol_returns') - 1 }} preceding and current row) as stddev_log_return,
+        count(log_return) over (partition by symbol order by trade_date rows between {{ var('realized_vol_returns') - 1 }} preceding and current row) as n_log_returns
+    from log_returns
+),
+
+indicators as (
+    select
+        symbol,
+        trade_date,
+        recompute_from,
+        close,
+        volume,
+        100 * (close / previous_close - 1) as return_1d_pct,
+        case when n_close_short = {{ var('sma_short_sessions') }} then mean_close_short end as sma_50d,
+        case when n_close_long = {{ var('sma_long_sessions') }} then mean_close_long end as sma_200d,
+        case when n_volume_prior = {{ var('rel_volume_sessions') }} and mean_volume_prior > 0 then volume / mean_volume_prior end as rel_volume_30d,
+        case when n_close_window = {{ var('drawdown_sessions') }} then 100 * (close / max_close_window - 1) end as drawdown_252d_pct,
+        case when n_log_returns = {{ var('realized_vol_returns') }} then 100 * sqrt(252) * stddev_log_return end as realized_vol_20d_pct
+    from volatility
+),
+
+below_average as (
+    select
+        *,
+        close < sma_200d as is_below_sma_200d
+    from indicators
+),
+
+breaches as (
+    select
+        *,
+        -- a breach needs a known previous session that was not below (the first day with an SMA is no breach)
+        is_below_sma_200d
+            and not coalesce(lag(is_below_sma_200d) over (partition by symbol order by trade_date), true)
+            as is_sma_200d_breach
+    from below_average
+),
+
+final as (
+    select
+        symbol,
+        trade_date,
+        close,
+        volume,
+        return_1d_pct,
+        sma_50d,
+        sma_200d,
+        is_below_sma_200d,
+        is_sma_200d_breach,
+        rel_volume_30d,
+        drawdown_252d_pct,
+        realized_vol_20d_pct
+    from breaches
+    where recompute_from is null
+        or trade_date >= recompute_from
+)
+
+select * from final

@@ -1,0 +1,98 @@
+"""The dbt project on a built sample warehouse: formula unit tests, documentation, incremental = full refresh."""
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import SAMPLE_DATA_DIR
+from tests.conftest import copy_warehouse, run_cli, run_dbt, table_snapshot
+
+MART_NAMES = ["fct_equity_daily", "fct_rates_daily", "fct_credit_spreads_daily", "fct_macro_monthly",
+              "fct_treasury_auctions", "fct_company_fundamentals_quarterly", "fct_securities_losses_quarterly",
+              "fct_megacap_daily", "fct_fibonacci_levels", "fct_sector_rotation_daily"]
+
+
+def test_every_formula_unit_test_passes(sample_warehouse, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    completed = run_dbt(db, "test", "--select", "test_type:unit", target_path=tmp_path / "target")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    passed = {result["unique_id"].split(".")[2] for result in results if result["status"] == "pass"}
+    assert len(results) == len(passed) >= 11
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    tested_models = {test["model"] for test in manifest["unit_tests"].values()}
+    assert set(MART_NAMES) <= tested_models
+
+
+def test_docs_generate_and_every_mart_column_is_described(sample_warehouse, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    completed = run_dbt(db, "docs", "generate", target_path=tmp_path / "target")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    undocumented = []
+    for node_id, node in catalog["nodes"].items():
+        if node["metadata"]["schema"] != "marts":
+            continue
+        described = manifest["nodes"][node_id]["columns"]
+        undocumented += [f"{node['metadata']['name']}.{column}" for column in node["columns"]
+                         if not described.get(column, {}).get("description")]
+        assert manifest["nodes"][node_id]["description"], node_id
+    assert undocumented == []
+    assert {node["metadata"]["name"] for node in catalog["nodes"].values()
+            if node["metadata"]["schema"] == "marts"} >= set(MART_NAMES)
+
+
+def assert_same_rows(left: list[tuple], right: list[tuple]) -> None:
+    """Row for row equal; floats may differ in the last bits, because DuckDB's window aggregates sum in an order
+    that depends on the partition's length (a lookback slice versus the whole history)."""
+    for left_row, right_row in zip(left, right, strict=True):
+        for left_value, right_value in zip(left_row, right_row, strict=True):
+            if isinstance(left_value, float) and isinstance(right_value, float):
+                assert math.isclose(left_value, right_value, rel_tol=1e-12, abs_tol=1e-12), (left_row, right_row)
+            else:
+                assert left_value == right_value, (left_row, right_row)
+
+
+def _cut_prices(source: Path, target: Path, last_day: str) -> None:
+    shutil.copytree(source, target)
+    for path in [*(target / "prices").glob("*.csv"), target / "cboe" / "vix-daily.csv"]:
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last_day)]) + "\n")
+
+
+def test_an_incremental_run_after_appending_days_equals_a_full_refresh(tmp_path):
+    cut = tmp_path / "cut"
+    _cut_prices(SAMPLE_DATA_DIR, cut, "2025-09-30")
+    db = tmp_path / "incremental.duckdb"
+    assert run_cli("run", "--db", str(db), "--data-dir", str(cut)) == 0
+    assert run_cli("run", "--db", str(db)) == 0  # the sample appends October to December 2025
+    incremental = table_snapshot(db, "marts.fct_equity_daily")
+
+    rebuilt = copy_warehouse(db, tmp_path / "rebuilt.duckdb")
+    completed = run_dbt(rebuilt, "build", "--select", "fct_equity_daily", "--full-refresh",
+                        "--exclude-resource-type", "unit_test", target_path=tmp_path / "target")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    full = table_snapshot(rebuilt, "marts.fct_equity_daily")
+    assert len(incremental) == len(full) == 19_084
+    assert_same_rows(incremental, full)
+    with duckdb.connect(str(db), read_only=True) as con:
+        appended = con.execute("select count(*) from marts.fct_equity_daily where trade_date > date '2025-09-30' "
+                               "and sma_200d is not null").fetchone()[0]
+    assert appended > 1000
+
+
+@pytest.mark.parametrize("mart", MART_NAMES)
+def test_each_mart_key_is_unique(sample_warehouse, mart):
+    keys = {"fct_equity_daily": "symbol, trade_date", "fct_rates_daily": "obs_date",
+            "fct_credit_spreads_daily": "obs_date", "fct_macro_monthly": "month",
+            "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",
+            "fct_securities_losses_quarterly": "cik, period_end", "fct_megacap_daily": "trade_date",
+            "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date"}[mart]
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        total, distinct = con.execute(f"select count(*), count(distinct ({keys})) from marts.{mart}").fetchone()
+    assert total == distinct > 0

@@ -1,0 +1,42 @@
+import pytest
+
+from orchestration.settings import resolve_settings
+from orchestration.sources.errors import MissingCredentialError
+from orchestration.sources.factory import build_client
+from orchestration.sources.replay import ReplayPriceClient
+
+
+def test_replay_mode_reads_the_data_directory(tmp_path):
+    client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "replay"))
+    assert isinstance(client, ReplayPriceClient)
+
+
+def test_live_sec_client_fetches_the_seeded_filers(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEC_USER_AGENT", "StressWatch tests test@example.com")
+    client = build_client("sec", resolve_settings(tmp_path / "w.duckdb", None, "live"))
+    assert "1640147" in client.ciks and "91576" in client.ciks  # Snowflake and a regional bank (KeyCorp)
+
+
+def test_live_price_client_takes_the_universe_without_cboe_vix(tmp_path):
+    client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live"))
+    assert "^GSPC" in client.symbols and "NVDA" in client.symbols and "VIX" not in client.symbols
+
+
+def test_live_mode_without_keys_names_the_variable(monkeypatch, tmp_path):
+    monkeypatch.delenv("FRED_API_KEY", raising=False)
+    with pytest.raises(MissingCredentialError, match="FRED_API_KEY"):
+        build_client("fred", resolve_settings(tmp_path / "w.duckdb", None, "live"))
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="'replay' or 'live'"):
+        resolve_settings(tmp_path / "w.duckdb", None, "sometimes")
+
+
+def test_live_prices_without_the_extra_say_how_to_install_it(tmp_path):
+    client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live"))
+    import importlib.util
+
+    assert importlib.util.find_spec("yfinance") is None, "the test environment installs no optional extra"
+    with pytest.raises(RuntimeError, match=r"pip install 'stresswatch\[live\]'"):
+        client.fetch({})
