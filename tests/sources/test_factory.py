@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from orchestration.settings import resolve_settings
@@ -33,10 +35,8 @@ def test_unknown_mode_is_refused(tmp_path):
         resolve_settings(tmp_path / "w.duckdb", None, "sometimes")
 
 
-def test_live_prices_without_the_extra_say_how_to_install_it(tmp_path):
+def test_live_prices_without_the_extra_say_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # as if the optional extra were not installed
     client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live"))
-    import importlib.util
-
-    assert importlib.util.find_spec("yfinance") is None, "the test environment installs no optional extra"
     with pytest.raises(RuntimeError, match=r"pip install 'stresswatch\[live\]'"):
         client.fetch({})
