@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"StressWatch run: {run.mode} mode, data {run.data_dir if run.mode == 'replay' else 'live APIs'}, "
           f"warehouse {run.db_path}", flush=True)
     from orchestration.dbt_setup import prepare_manifest
+    from orchestration.publishing import build_path_for
 
+    # dbt runs against the build database; parsing with the same profile keeps dbt's partial parsing valid
+    os.environ["STRESSWATCH_DB"] = str(build_path_for(run.db_path))
     prepare_manifest()
     from orchestration.definitions import defs
 
@@ -42,7 +46,8 @@ def command_run(args: argparse.Namespace) -> int:
     )
     from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
 
-    outcomes = load_outcomes(run.db_path, result.run_id)
+    build = build_path_for(run.db_path)
+    outcomes = load_outcomes(run.db_path if result.success else build, result.run_id)
     for source, status, message, warnings in outcomes:
         for warning in warnings:
             print(f"warning: {source}: {warning}")
@@ -51,11 +56,30 @@ def command_run(args: argparse.Namespace) -> int:
                    if status in ("quarantined", "unreadable")]
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
+        print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in {build}.")
         return 1
-    print(f"\nRun {result.run_id} succeeded.\n{format_summary(raw_summary(run.db_path))}")
+    print(f"\nRun {result.run_id} succeeded and published {run.db_path}\n"
+          f"{format_summary(raw_summary(run.db_path))}")
     snapshot = market_snapshot(run.db_path)
     if snapshot:
         print("\nStress summary (latest data in the warehouse)\n" + "\n".join(snapshot))
+    return 0
+
+
+def command_query(args: argparse.Namespace) -> int:
+    from orchestration.analyst import format_rows, run_query
+
+    columns, rows = run_query(resolve_settings(args.db, None, None).db_path, args.sql)
+    print(format_rows(columns, rows, args.format))
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from orchestration.analyst import export_marts
+
+    written = export_marts(resolve_settings(args.db, None, None).db_path, args.parquet)
+    for mart, rows in written.items():
+        print(f"{args.parquet / (mart + '.parquet')}  {rows:,} rows")
     return 0
 
 
@@ -95,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
                                            "warehouse and print the path of index.html.")
     docs.add_argument("--db", type=Path, default=None, help="the warehouse whose validations to render")
     docs.set_defaults(handler=command_docs)
+    query = commands.add_parser("query", help="run read-only SQL on the published warehouse",
+                                description="Run one SQL statement on the published warehouse, opened read-only "
+                                            "(never blocked by a running build).")
+    query.add_argument("sql", help='the SQL, e.g. "select * from marts.fct_rates_daily order by obs_date desc limit 5"')
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    query.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    query.set_defaults(handler=command_query)
+    export = commands.add_parser("export", help="write every mart as Parquet",
+                                 description="Export every table of schema marts to DIR/<mart>.parquet, for pandas, "
+                                             "Spark or Trino users.")
+    export.add_argument("--parquet", type=Path, required=True, metavar="DIR", help="target directory")
+    export.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    export.set_defaults(handler=command_export)
     return parser
 
 

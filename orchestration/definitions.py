@@ -3,14 +3,18 @@
 import dagster as dg
 
 from orchestration.assets.dbt import stresswatch_dbt_models
+from orchestration.assets.publish import build_database, published_warehouse_asset
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.dbt_setup import dbt_resource
 from orchestration.resources import WarehouseResource
 from orchestration.progress import progress_logger
 from orchestration.schedules import daily_job, daily_schedule
 
+published_warehouse = published_warehouse_asset(
+    [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
+
 defs = dg.Definitions(
-    assets=[*RAW_ASSETS, stresswatch_dbt_models],
+    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, published_warehouse],
     jobs=[daily_job],
     schedules=[daily_schedule],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},

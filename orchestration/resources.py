@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pathlib import Path
+
+from orchestration.publishing import build_path_for
 from orchestration.settings import DEFAULT_OVERLAP_DAYS, RunSettings, resolve_settings
 
 
@@ -18,3 +21,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def settings(self) -> RunSettings:
         return resolve_settings(self.db_path, self.data_dir, self.mode)
+
+    def build_path(self) -> Path:
+        """The run's private build database; readers only ever open the published db_path."""
+        return build_path_for(self.settings().db_path)

@@ -14,7 +14,7 @@ from orchestration.resources import WarehouseResource
 def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Every dbt seed, model and data test, in one invocation (a dbt start-up costs seconds; one per run is enough)."""
     # The dbt subprocess opens the warehouse itself; profiles.yml reads the path from this variable.
-    os.environ["STRESSWATCH_DB"] = str(warehouse.settings().db_path)
+    os.environ["STRESSWATCH_DB"] = str(warehouse.build_path())
     yield from dbt.cli(dbt_build_args(warehouse.full_reload), context=context).stream()
 
 

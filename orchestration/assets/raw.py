@@ -4,6 +4,7 @@ import json
 
 import dagster as dg
 
+from orchestration.assets.publish import BUILD_DATABASE
 from orchestration.loading import gx_root_for, load_source
 from orchestration.resources import WarehouseResource
 from orchestration.sources.factory import build_client
@@ -28,7 +29,7 @@ def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
 def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str) -> dg.MaterializeResult:
     run = warehouse.settings()
     client = build_client(family, run)
-    result = load_source(run.db_path, client, context.run.run_id,
+    result = load_source(warehouse.build_path(), client, context.run.run_id,
                          None if warehouse.full_reload else warehouse.overlap_days,
                          gate=ValidationGate(gx_root_for(run.db_path)), progress=context.log.info)
     errors = [failure.as_record() for failure in result.errors]
@@ -59,7 +60,7 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
     )
 
 
-_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"})
+_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE])
 
 
 @dg.asset(name="price_bars", check_specs=_check_specs("price_bars"), **_RAW)

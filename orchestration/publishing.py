@@ -1,0 +1,86 @@
+"""Build, then publish: a run writes a private build database; only a fully successful run replaces the file readers
+open, in one atomic rename. Readers (read-only) never share a file with the writer, so they are never blocked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+
+def build_path_for(published: Path) -> Path:
+    """warehouse/stresswatch.duckdb -> warehouse/stresswatch.build.duckdb (the run's private copy)."""
+    return published.with_name(f"{published.stem}.build{published.suffix}")
+
+
+def failed_path_for(published: Path) -> Path:
+    """Where the build of the last failed run is kept for diagnosis."""
+    return published.with_name(f"{published.stem}.failed{published.suffix}")
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _move_with_wal(source: Path, target: Path) -> None:
+    for old, new in ((source, target), (_wal(source), _wal(target))):
+        if old.exists():
+            os.replace(old, new)
+        elif new.exists():
+            new.unlink()
+
+
+def prepare_build(published: Path) -> Path:
+    """Start a build: set a stale build (a failed or killed run) aside, then copy the published warehouse."""
+    build = build_path_for(published)
+    build.parent.mkdir(parents=True, exist_ok=True)
+    if build.exists() or _wal(build).exists():
+        _move_with_wal(build, failed_path_for(published))
+    if published.exists():
+        staging = build.with_name(build.name + ".copying")
+        shutil.copyfile(published, staging)
+        os.replace(staging, build)
+    return build
+
+
+def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at: datetime) -> None:
+    """marts.build_info: the run, its times, and the rows and last date of every raw table and mart it publishes."""
+    with duckdb.connect(str(build)) as con:
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'marts') and table_type = 'BASE TABLE' and table_name <> 'build_info' "
+            "order by 1, 2").fetchall()
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.build_info (run_id varchar, started_at timestamptz, "
+                    "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date)")
+        for schema, table in relations:
+            columns = {name for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = $s and table_name = $t",
+                {"s": schema, "t": table}).fetchall()}
+            date_column = next((name for name in ("trade_date", "obs_date", "auction_date", "filed", "period_end",
+                                                  "month", "alert_date") if name in columns), None)
+            last_date = f"max({date_column})" if date_column else "cast(null as date)"
+            con.execute(
+                f"insert into marts.build_info select $run_id, $started, $finished, '{schema}.{table}', "
+                f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date} from {schema}.{table}",
+                {"run_id": run_id, "started": started_at, "finished": finished_at})
+        con.execute("checkpoint")
+
+
+def publish(build: Path, published: Path) -> None:
+    """Make the build the published warehouse in one atomic rename (same directory, same file system)."""
+    with duckdb.connect(str(build)) as con:
+        con.execute("checkpoint")
+    if _wal(build).exists():
+        raise RuntimeError(f"{build} still has a write-ahead log after a checkpoint; not publishing")
+    with open(build, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(build, published)
+    directory = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
