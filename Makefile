@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: install run test dev clean bench-validation
+.PHONY: install run test dev clean bench-validation history
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ dev: $(STAMP)
 	mkdir -p warehouse/.dagster
 	DAGSTER_HOME=$(CURDIR)/warehouse/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/dagster dev -m orchestration.definitions
+
+# The index at known stress episodes: make history DATA_DIR=/path/to/full/data-directory
+history: $(STAMP)
+	@test -n "$(DATA_DIR)" || (echo "usage: make history DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
+	$(BIN)/stresswatch history --data-dir $(DATA_DIR)
 
 bench-validation: $(STAMP)
 	$(BIN)/python bench/validation_overhead.py

@@ -66,6 +66,29 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_status(args: argparse.Namespace) -> int:
+    from orchestration.analyst import open_published
+    from orchestration.status import status_text
+
+    db = resolve_settings(args.db, None, None).db_path
+    open_published(db).close()  # a clear error when nothing was published yet
+    print(status_text(db, alert_sessions=args.sessions))
+    return 0
+
+
+def command_history(args: argparse.Namespace) -> int:
+    from orchestration.history import episode_rows, format_episode_table
+
+    db = args.db or (args.data_dir.resolve().parent / "stresswatch-history.duckdb")
+    code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False))
+    if code != 0:
+        return code
+    print("\nThe stress index at known stress episodes, next to calm stretches "
+          "(monthly mean and peak of the daily index)\n")
+    print(format_episode_table(episode_rows(resolve_settings(db, None, None).db_path)))
+    return 0
+
+
 def command_query(args: argparse.Namespace) -> int:
     from orchestration.analyst import format_rows, run_query
 
@@ -119,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:
                                            "warehouse and print the path of index.html.")
     docs.add_argument("--db", type=Path, default=None, help="the warehouse whose validations to render")
     docs.set_defaults(handler=command_docs)
+    status = commands.add_parser("status", help="today's stress index, regime, drivers and new alerts",
+                                 description="Print the latest stress index with its regime, category contributions, "
+                                             "top three components and the alerts of the last sessions.")
+    status.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    status.add_argument("--sessions", type=int, default=5, help="show alerts of this many sessions (default 5)")
+    status.set_defaults(handler=command_status)
+    history = commands.add_parser("history", help="build from a full-history data directory and print the index at "
+                                                  "known stress episodes",
+                                  description="Build a warehouse from DATA_DIR (replay) and print the stress index "
+                                              "at 1998-10, 2001-09, 2008-10, ... next to calm stretches.")
+    history.add_argument("--data-dir", type=Path, required=True, help="a full-history data directory")
+    history.add_argument("--db", type=Path, default=None,
+                         help="where to build (default: stresswatch-history.duckdb beside the data directory)")
+    history.set_defaults(handler=command_history)
     query = commands.add_parser("query", help="run read-only SQL on the published warehouse",
                                 description="Run one SQL statement on the published warehouse, opened read-only "
                                             "(never blocked by a running build).")

@@ -9,6 +9,7 @@ from orchestration.dbt_setup import dbt_resource
 from orchestration.resources import WarehouseResource
 from orchestration.progress import progress_logger
 from orchestration.schedules import daily_job, daily_schedule
+from orchestration.sensors import stress_alerts_sensor
 
 published_warehouse = published_warehouse_asset(
     [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
@@ -17,6 +18,7 @@ defs = dg.Definitions(
     assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, published_warehouse],
     jobs=[daily_job],
     schedules=[daily_schedule],
+    sensors=[stress_alerts_sensor],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     loggers={"progress": progress_logger},
 )

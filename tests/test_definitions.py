@@ -41,3 +41,12 @@ def test_each_raw_asset_has_a_blocking_expectations_check():
         checks = {check_key.name: graph.get_check_spec(check_key) for check_key in graph.get(key).check_keys}
         assert checks["passes_expectations"].blocking is True
         assert checks["no_warnings"].blocking is False
+
+
+def test_the_alert_sensor_and_the_publish_asset_are_defined():
+    assert defs.resolve_sensor_def("stress_alerts_sensor").name == "stress_alerts_sensor"
+    graph = defs.resolve_asset_graph()
+    published = graph.get(dg.AssetKey(["published_warehouse"]))
+    assert dg.AssetKey(["marts", "fct_market_stress_daily"]) in published.parent_keys
+    assert RAW_KEYS <= published.parent_keys
+    assert graph.get(dg.AssetKey(["raw", "price_bars"])).parent_keys == {dg.AssetKey(["build_database"])}

@@ -1,0 +1,220 @@
+-- Every crossing of a rule in the stress_thresholds seed: the day a metric moves past its threshold (not every day
+-- it stays there), the day an event flag turns on, or the day the stress regime changes.
+with
+
+thresholds as (
+    select * from {{ ref('stress_thresholds') }}
+),
+
+equity as (
+    select * from {{ ref('fct_equity_daily') }}
+),
+
+volatility_symbols as (
+    select symbol from {{ ref('universe') }}
+    where sector = 'volatility'
+),
+
+priced_assets as (
+    -- volume spikes and 200-day breaches are about assets; a falling VIX is no stress
+    select equity.*
+    from equity
+    left join volatility_symbols on equity.symbol = volatility_symbols.symbol
+    where volatility_symbols.symbol is null
+),
+
+vix_observations as (
+    select
+        'vix_above_20' as rule_id,
+        trade_date as alert_date,
+        'VIX' as subject,
+        close as observed_value,
+        lag(close) over (order by trade_date) as previous_value,
+        cast(null as double) as threshold_override
+    from equity
+    where symbol = 'VIX'
+),
+
+volume_observations as (
+    select
+        'volume_spike' as rule_id,
+        trade_date as alert_date,
+        symbol as subject,
+        rel_volume_30d as observed_value,
+        lag(rel_volume_30d) over (partition by symbol order by trade_date) as previous_value,
+        cast(null as double) as threshold_override
+    from priced_assets
+    where rel_volume_30d is not null
+),
+
+breach_observations as (
+    -- is_sma_200d_breach already marks the crossing day
+    select
+        'sma_200d_breach' as rule_id,
+        trade_date as alert_date,
+        symbol as subject,
+        case when is_sma_200d_breach then 1.0 else 0.0 end as observed_value,
+        cast(null as double) as previous_value,
+        cast(null as double) as threshold_override
+    from priced_assets
+    where is_sma_200d_breach
+),
+
+credit_observations as (
+    select
+        'hy_oas_widening_3d' as rule_id,
+        obs_date as alert_date,
+        'US high yield' as subject,
+        hy_oas_change_3d_bp as observed_value,
+        lag(hy_oas_change_3d_bp) over (order by obs_date) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_credit_spreads_daily') }}
+    where hy_oas_change_3d_bp is not null
+),
+
+rates_observations as (
+    select
+        'ust_10y_52w_high' as rule_id,
+        obs_date as alert_date,
+        '10-year Treasury' as subject,
+        case when is_ust_10y_52w_high then 1.0 else 0.0 end as observed_value,
+        lag(case when is_ust_10y_52w_high then 1.0 else 0.0 end) over (order by obs_date) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_rates_daily') }}
+    where is_ust_10y_52w_high is not null
+),
+
+auction_observations as (
+    -- every auction stands alone, with the threshold for its term
+    select
+        'weak_auction' as rule_id,
+        auction_date as alert_date,
+        security_term || ' ' || security_type || ' ' || cusip as subject,
+        bid_to_cover as observed_value,
+        cast(null as double) as previous_value,
+        weak_demand_threshold as threshold_override
+    from {{ ref('fct_treasury_auctions') }}
+    where bid_to_cover is not null
+),
+
+inflation_observations as (
+    select
+        'core_cpi_above_3' as rule_id,
+        month as alert_date,
+        'core CPI' as subject,
+        core_cpi_yoy_pct as observed_value,
+        lag(core_cpi_yoy_pct) over (order by month) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_macro_monthly') }}
+    where core_cpi_yoy_pct is not null
+),
+
+margin_observations as (
+    -- each quarter's change is its own event
+    select
+        'gross_margin_drop' as rule_id,
+        period_end as alert_date,
+        cik as subject,
+        gross_margin_change_qoq_bp as observed_value,
+        cast(null as double) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_company_fundamentals_quarterly') }}
+    where gross_margin_change_qoq_bp is not null
+),
+
+losses_observations as (
+    select
+        'unrealized_losses_25pct' as rule_id,
+        period_end as alert_date,
+        cik as subject,
+        unrealized_loss_to_equity_pct as observed_value,
+        lag(unrealized_loss_to_equity_pct) over (partition by cik order by period_end) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_securities_losses_quarterly') }}
+    where unrealized_loss_to_equity_pct is not null
+),
+
+regime_observations as (
+    select
+        'regime_change' as rule_id,
+        obs_date as alert_date,
+        'stress index' as subject,
+        case regime when 'calm' then 0.0 when 'elevated' then 1.0 when 'stressed' then 2.0 else 3.0 end
+            as observed_value,
+        lag(case regime when 'calm' then 0.0 when 'elevated' then 1.0 when 'stressed' then 2.0 else 3.0 end)
+            over (order by obs_date) as previous_value,
+        cast(null as double) as threshold_override
+    from {{ ref('fct_market_stress_daily') }}
+    where regime is not null
+),
+
+observations as (
+    select * from vix_observations
+    union all select * from volume_observations
+    union all select * from breach_observations
+    union all select * from credit_observations
+    union all select * from rates_observations
+    union all select * from auction_observations
+    union all select * from inflation_observations
+    union all select * from margin_observations
+    union all select * from losses_observations
+    union all select * from regime_observations
+),
+
+rules_applied as (
+    select
+        observations.alert_date,
+        observations.rule_id,
+        observations.subject,
+        thresholds.metric,
+        thresholds.comparator,
+        observations.observed_value,
+        observations.previous_value,
+        coalesce(observations.threshold_override, thresholds.threshold) as threshold,
+        thresholds.severity,
+        thresholds.description
+    from observations
+    inner join thresholds
+        on observations.rule_id = thresholds.rule_id
+        and thresholds.subject in ('*', observations.subject)
+),
+
+crossings as (
+    select *
+    from rules_applied
+    where
+        (comparator = 'above' and observed_value > threshold
+            and not coalesce(previous_value > threshold, false))
+        or (comparator = 'below' and observed_value < threshold
+            and not coalesce(previous_value < threshold, false))
+        or (comparator = 'is_true' and observed_value = 1
+            and not coalesce(previous_value = 1, false))
+        or (comparator = 'changes' and previous_value is not null and observed_value <> previous_value)
+),
+
+final as (
+    select
+        alert_date,
+        rule_id,
+        subject,
+        metric,
+        observed_value,
+        threshold,
+        severity,
+        case
+            when rule_id = 'regime_change'
+                then description || ': from '
+                    || case cast(previous_value as integer) when 0 then 'calm' when 1 then 'elevated' when 2 then 'stressed' else 'severe' end
+                    || ' to '
+                    || case cast(observed_value as integer) when 0 then 'calm' when 1 then 'elevated' when 2 then 'stressed' else 'severe' end
+                    || ' on ' || cast(alert_date as {{ dbt.type_string() }}) || '.'
+            when comparator = 'is_true'
+                then description || ': ' || subject || ' on ' || cast(alert_date as {{ dbt.type_string() }}) || '.'
+            else description || ': ' || subject || ' ' || metric || ' ' || cast(round(observed_value, 2) as {{ dbt.type_string() }})
+                || ' ' || comparator || ' ' || cast(threshold as {{ dbt.type_string() }})
+                || ' on ' || cast(alert_date as {{ dbt.type_string() }}) || '.'
+        end as message
+    from crossings
+)
+
+select * from final
