@@ -14,7 +14,7 @@ quantized as (
         component,
         category,
         value,
-        cast(value as decimal(18, 6)) as value_exact
+        cast(value as decimal(38, 6)) as value_exact
     from component_values
 ),
 
