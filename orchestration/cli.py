@@ -40,7 +40,8 @@ def command_run(args: argparse.Namespace) -> int:
             "loggers": {"progress": {}},
             "resources": {"warehouse": {"config": {
                 "db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
-                "full_reload": args.full_reload}}},
+                "full_reload": args.full_reload,
+                "claims_file": str(args.claims) if getattr(args, "claims", None) else None}}},
         },
         raise_on_error=False,
     )
@@ -80,12 +81,34 @@ def command_history(args: argparse.Namespace) -> int:
     from orchestration.history import episode_rows, format_episode_table
 
     db = args.db or (args.data_dir.resolve().parent / "stresswatch-history.duckdb")
-    code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False))
+    code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False,
+                                          claims=None))
     if code != 0:
         return code
     print("\nThe stress index at known stress episodes, next to calm stretches "
           "(monthly mean and peak of the daily index)\n")
     print(format_episode_table(episode_rows(resolve_settings(db, None, None).db_path)))
+    return 0
+
+
+def command_check_note(args: argparse.Namespace) -> int:
+    import json
+
+    from orchestration.analyst import format_rows, open_published
+    from orchestration.claims import check_note, format_verdicts, load_claims, verdict_records
+
+    note, claims = load_claims(args.file)
+    with open_published(resolve_settings(args.db, None, None).db_path) as con:
+        verdicts = check_note(con, claims)
+    if args.format == "json":
+        print(json.dumps({"note": note, "claims": verdict_records(verdicts)}, indent=2, default=str))
+    elif args.format == "csv":
+        records = verdict_records(verdicts)
+        columns = list(records[0]) if records else []
+        print(format_rows(columns, [tuple(json.dumps(v) if isinstance(v, list) else v for v in r.values())
+                                    for r in records], "csv"))
+    else:
+        print(format_verdicts(note, verdicts))
     return 0
 
 
@@ -136,12 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-reload", action="store_true",
                      help="fetch every source's whole history instead of the increment since the last load "
                           "(picks up edits to old rows of a data directory)")
+    run.add_argument("--claims", type=Path, default=None,
+                     help="a claims file to check on this run into marts.fct_claim_checks "
+                          "(default: $STRESSWATCH_CLAIMS_FILE, else none)")
     run.set_defaults(handler=command_run)
     docs = commands.add_parser("docs", help="build Great Expectations Data Docs for the latest validations",
                                description="Render the GX Data Docs (HTML) of the validations stored beside the "
                                            "warehouse and print the path of index.html.")
     docs.add_argument("--db", type=Path, default=None, help="the warehouse whose validations to render")
     docs.set_defaults(handler=command_docs)
+    check = commands.add_parser("check-note", help="check a market note's numeric claims against the warehouse",
+                                description="Resolve each claim of a claims file (YAML, see examples/) against the "
+                                            "published marts: supported, contradicted, or not verifiable with the "
+                                            "reason. Exits 0 whatever the verdicts; non-zero only on errors.")
+    check.add_argument("file", type=Path, help="claims file, e.g. examples/market_note_2025-11-21.yml")
+    check.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    check.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    check.set_defaults(handler=command_check_note)
     status = commands.add_parser("status", help="today's stress index, regime, drivers and new alerts",
                                  description="Print the latest stress index with its regime, category contributions, "
                                              "top three components and the alerts of the last sessions.")

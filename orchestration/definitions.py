@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.claims import claim_checks_asset
 from orchestration.assets.dbt import stresswatch_dbt_models
 from orchestration.assets.publish import build_database, published_warehouse_asset
 from orchestration.assets.raw import RAW_ASSETS
@@ -11,11 +12,12 @@ from orchestration.progress import progress_logger
 from orchestration.schedules import daily_job, daily_schedule
 from orchestration.sensors import stress_alerts_sensor
 
+fct_claim_checks = claim_checks_asset(list(stresswatch_dbt_models.keys))
 published_warehouse = published_warehouse_asset(
-    [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
+    [key for assets in (*RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks) for key in assets.keys])
 
 defs = dg.Definitions(
-    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, published_warehouse],
+    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse],
     jobs=[daily_job],
     schedules=[daily_schedule],
     sensors=[stress_alerts_sensor],

@@ -18,6 +18,7 @@ class WarehouseResource(dg.ConfigurableResource):
     mode: str | None = None
     overlap_days: int = DEFAULT_OVERLAP_DAYS
     full_reload: bool = False  # fetch every source's whole history instead of the increment
+    claims_file: str | None = None  # a market note to check on every run (else $STRESSWATCH_CLAIMS_FILE)
 
     def settings(self) -> RunSettings:
         return resolve_settings(self.db_path, self.data_dir, self.mode)

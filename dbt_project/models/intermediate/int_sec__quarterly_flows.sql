@@ -17,13 +17,13 @@ facts as (
 ),
 
 reported_quarters as (
-    select cik, concept, period_start, period_end, value, false as is_derived
+    select cik, concept, period_start, period_end, value, first_filed, false as is_derived
     from facts
     where period_days between 80 and 100
 ),
 
 fiscal_years as (
-    select cik, concept, period_start, period_end, value
+    select cik, concept, period_start, period_end, value, first_filed
     from facts
     where period_days between 350 and 380
 ),
@@ -35,6 +35,7 @@ quarters_in_year as (
         fiscal_years.period_start as year_start,
         fiscal_years.period_end as year_end,
         fiscal_years.value as year_value,
+        fiscal_years.first_filed as year_first_filed,
         count(*) as n_quarters,
         sum(reported_quarters.value) as quarters_value,
         max(reported_quarters.period_end) as last_quarter_end
@@ -44,7 +45,7 @@ quarters_in_year as (
         and fiscal_years.concept = reported_quarters.concept
         and reported_quarters.period_start >= fiscal_years.period_start
         and reported_quarters.period_end <= fiscal_years.period_end
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 derived_fourth_quarters as (
@@ -54,6 +55,7 @@ derived_fourth_quarters as (
         cast({{ dbt.dateadd('day', 1, 'last_quarter_end') }} as date) as period_start,
         year_end as period_end,
         year_value - quarters_value as value,
+        year_first_filed as first_filed,
         true as is_derived
     from quarters_in_year
     where n_quarters = 3

@@ -30,7 +30,8 @@ quarters as (
         max(case when concept = 'GrossProfit' then value end) as gross_profit_reported_usd,
         max(case when concept = 'CostOfRevenue' then value end) as cost_of_revenue_usd,
         max(case when concept = 'CostOfGoodsAndServicesSold' then value end) as cost_of_goods_sold_usd,
-        max(case when is_derived then 1 else 0 end) = 1 as is_derived_fourth_quarter
+        max(case when is_derived then 1 else 0 end) = 1 as is_derived_fourth_quarter,
+        max(first_filed) as filed
     from flows
     group by cik, period_start, period_end
 ),
@@ -41,6 +42,7 @@ measures as (
         period_start,
         period_end,
         is_derived_fourth_quarter,
+        filed,
         coalesce(revenue_from_contracts_usd, revenues_usd) as revenue_usd,
         -- filers without a GrossProfit tag (Alphabet, say) report revenue and cost of revenue
         coalesce(
@@ -122,6 +124,7 @@ final as (
         previous_quarters.fiscal_year,
         previous_quarters.fiscal_period,
         previous_quarters.is_derived_fourth_quarter,
+        previous_quarters.filed,
         previous_quarters.revenue_usd,
         previous_quarters.gross_profit_usd,
         previous_quarters.gross_margin_pct,

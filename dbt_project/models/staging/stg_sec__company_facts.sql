@@ -31,6 +31,9 @@ ranked as (
         count(*) over (
             partition by cik, taxonomy, concept, unit, period_start, period_end
         ) as n_filings,
+        min(filed) over (
+            partition by cik, taxonomy, concept, unit, period_start, period_end
+        ) as first_filed,
         row_number() over (
             partition by cik, taxonomy, concept, unit, period_start, period_end
             order by filed desc, accession desc
@@ -55,7 +58,8 @@ final as (
         form,
         filed,
         frame,
-        n_filings
+        n_filings,
+        first_filed
     from ranked
     where filing_rank = 1
 )
