@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: install run test dev clean bench-validation history
+.PHONY: install run test dev clean bench-validation history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/stresswatch run
 
-test: $(STAMP)
+# Debian packages the tests use: headless Chromium renders the evening report.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "install Debian's chromium (apt-get install chromium) for the report test"; fi; }
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 # The Dagster UI on the code location; state (runs, schedules) lives in warehouse/.dagster.
@@ -37,4 +44,5 @@ bench-validation: $(STAMP)
 	$(BIN)/python bench/validation_overhead.py
 
 clean:
-	rm -rf warehouse/stresswatch.duckdb* warehouse/.dagster dbt_project/target dbt_project/logs
+	rm -rf warehouse/stresswatch*.duckdb* warehouse/stresswatch.gx warehouse/report warehouse/.dagster \
+		dbt_project/target dbt_project/logs

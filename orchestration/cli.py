@@ -64,6 +64,22 @@ def command_run(args: argparse.Namespace) -> int:
     snapshot = market_snapshot(run.db_path)
     if snapshot:
         print("\nStress summary (latest data in the warehouse)\n" + "\n".join(snapshot))
+    from orchestration.status import status_text
+
+    print("\n" + status_text(run.db_path))
+    report = run.db_path.parent / "report" / "index.html"
+    if report.exists():
+        print(f"\nEvening report: {report}")
+    return 0
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from orchestration.analyst import open_published
+    from orchestration.report import build_report
+
+    db = resolve_settings(args.db, None, None).db_path
+    open_published(db).close()
+    print(build_report(db, args.out or db.parent / "report"))
     return 0
 
 
@@ -176,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     check.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
     check.set_defaults(handler=command_check_note)
+    report = commands.add_parser("report", help="write the evening report (one self-contained HTML page)",
+                                 description="Draw the stress charts from the published marts into "
+                                             "warehouse/report/index.html (works offline) and print its path.")
+    report.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    report.add_argument("--out", type=Path, default=None, help="output folder (default: report/ beside the db)")
+    report.set_defaults(handler=command_report)
     status = commands.add_parser("status", help="today's stress index, regime, drivers and new alerts",
                                  description="Print the latest stress index with its regime, category contributions, "
                                              "top three components and the alerts of the last sessions.")

@@ -6,6 +6,7 @@ from orchestration.assets.claims import claim_checks_asset
 from orchestration.assets.dbt import stresswatch_dbt_models
 from orchestration.assets.publish import build_database, published_warehouse_asset
 from orchestration.assets.raw import RAW_ASSETS
+from orchestration.assets.report import evening_report
 from orchestration.dbt_setup import dbt_resource
 from orchestration.resources import WarehouseResource
 from orchestration.progress import progress_logger
@@ -17,7 +18,8 @@ published_warehouse = published_warehouse_asset(
     [key for assets in (*RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks) for key in assets.keys])
 
 defs = dg.Definitions(
-    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse],
+    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
+            evening_report],
     jobs=[daily_job],
     schedules=[daily_schedule],
     sensors=[stress_alerts_sensor],

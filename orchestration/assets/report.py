@@ -1,0 +1,18 @@
+"""The evening report, drawn from the published warehouse after each successful run."""
+
+import dagster as dg
+
+from orchestration.report import build_report
+from orchestration.resources import WarehouseResource
+
+PUBLISHED = dg.AssetKey(["published_warehouse"])
+
+
+@dg.asset(key="evening_report", group_name="publish", kinds={"html"}, deps=[PUBLISHED])
+def evening_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """One self-contained HTML page of the stress charts, read from the published (read-only) warehouse."""
+    published = warehouse.settings().db_path
+    path = build_report(published, warehouse.report_dir_path())
+    context.log.info(f"report written to {path}")
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
+                                          "size_bytes": path.stat().st_size})
