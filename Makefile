@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
+comma := ,
 
-.PHONY: install run test dev clean bench-validation history system-deps
+.PHONY: install run test dev clean bench bench-validation history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,12 @@ dev: $(STAMP)
 history: $(STAMP)
 	@test -n "$(DATA_DIR)" || (echo "usage: make history DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
 	$(BIN)/stresswatch history --data-dir $(DATA_DIR)
+
+# Scale benchmarks (figures, not tests): make bench [SCALE=sample,100,1000 | SCALE=8000] [DATA_DIR=full-history]
+SCALE ?= sample,100,1000
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench]'
+	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),)
 
 bench-validation: $(STAMP)
 	$(BIN)/python bench/validation_overhead.py

@@ -22,6 +22,12 @@ def _failure_reason(result) -> str:
     return "the run did not succeed (no step failure recorded)"
 
 
+def step_timings(instance, run_id: str) -> dict[str, float]:
+    """Seconds per step of a run, from the Dagster instance's step statistics."""
+    return {stats.step_key.replace("__", "."): round(stats.end_time - stats.start_time, 3)
+            for stats in instance.get_run_step_stats(run_id) if stats.start_time and stats.end_time}
+
+
 def command_run(args: argparse.Namespace) -> int:
     run = resolve_settings(args.db, args.data_dir, args.mode)
     print(f"StressWatch run: {run.mode} mode, data {run.data_dir if run.mode == 'replay' else 'live APIs'}, "
@@ -34,8 +40,12 @@ def command_run(args: argparse.Namespace) -> int:
     prepare_manifest()
     from orchestration.definitions import defs
 
+    import dagster as dg
+
+    instance = dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def("stresswatch_daily")
     result = job.execute_in_process(
+        instance=instance,
         run_config={
             "loggers": {"progress": {}},
             "resources": {"warehouse": {"config": {
@@ -48,6 +58,11 @@ def command_run(args: argparse.Namespace) -> int:
     from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
 
     build = build_path_for(run.db_path)
+    if getattr(args, "timings", None):
+        import json
+
+        args.timings.write_text(json.dumps({"run_id": result.run_id, "success": result.success,
+                                            "steps": step_timings(instance, result.run_id)}, indent=2))
     outcomes = load_outcomes(run.db_path if result.success else build, result.run_id)
     for source, status, message, warnings in outcomes:
         for warning in warnings:
@@ -98,7 +113,7 @@ def command_history(args: argparse.Namespace) -> int:
 
     db = args.db or (args.data_dir.resolve().parent / "stresswatch-history.duckdb")
     code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False,
-                                          claims=None))
+                                          claims=None, timings=None))
     if code != 0:
         return code
     print("\nThe stress index at known stress episodes, next to calm stretches "
@@ -175,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-reload", action="store_true",
                      help="fetch every source's whole history instead of the increment since the last load "
                           "(picks up edits to old rows of a data directory)")
+    run.add_argument("--timings", type=Path, default=None, metavar="JSON",
+                     help="write the seconds each step took to this JSON file (for benchmarks)")
     run.add_argument("--claims", type=Path, default=None,
                      help="a claims file to check on this run into marts.fct_claim_checks "
                           "(default: $STRESSWATCH_CLAIMS_FILE, else none)")

@@ -11,7 +11,7 @@ import pandas as pd
 from orchestration.sources import data_dir
 from orchestration.sources.base import FredClient, PriceClient, SecClient, TreasuryClient, keep_since
 from orchestration.sources.parse_fred import FRED_COLUMNS, read_fred_file
-from orchestration.sources.parse_prices import PRICE_COLUMNS, read_price_file
+from orchestration.sources.parse_prices import PRICE_COLUMNS, parse_price_csv
 from orchestration.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, read_treasury_file
 
@@ -29,16 +29,47 @@ class _ReplayMixin:
         return f"replay of {self.root}"
 
 
+def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> bytes:
+    """The header and the lines dated on or after `start` of an ascending CSV, reading from the end of the file,
+    so that a daily run reads the new days and not the whole history."""
+    if start is None:
+        return path.read_bytes()
+    marker = start.isoformat().encode()
+    with path.open("rb") as handle:
+        header = handle.readline()
+        body_start = handle.tell()
+        end = handle.seek(0, 2)
+        position, tail = end, b""
+        while position > body_start:
+            position = max(body_start, position - chunk_bytes)
+            handle.seek(position)
+            tail = handle.read(end - position)
+            lines = tail.split(b"\n")
+            complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
+            dated = [line for line in complete if line.strip()]
+            if dated and dated[0][:10] < marker:
+                break
+        lines = tail.split(b"\n")
+        if position > body_start:
+            lines = lines[1:]
+    return header + b"\n".join(line for line in lines if line.strip() and line[:10] >= marker) + b"\n"
+
+
 class ReplayPriceClient(_ReplayMixin, PriceClient):
-    """prices/<SYMBOL>.csv plus Cboe's VIX history."""
+    """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
+
+    def _read(self, path: Path, symbol: str, source: str, since: Mapping[str, date], volume_required: bool = True
+              ) -> pd.DataFrame:
+        content = read_tail(path, since.get(symbol))
+        return parse_price_csv(content, str(path), symbol, source, volume_required)
 
     def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
-        frames = [read_price_file(path, data_dir.symbol_for_price_file(path), f"prices/{path.name}")
+        frames = [self._read(path, data_dir.symbol_for_price_file(path), f"prices/{path.name}", since)
                   for path in data_dir.files(self.root, "prices", "*.csv")]
         cboe = self.root / data_dir.CBOE_VIX_FILE
         if cboe.is_file():
-            frames.append(read_price_file(cboe, data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
-                                          volume_required=False))
+            frames.append(self._read(cboe, data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE, since,
+                                     volume_required=False))
         return keep_since(_concat(frames, PRICE_COLUMNS), since, self.entity_column, self.date_column)
 
 

@@ -65,21 +65,24 @@ def _cut_prices(source: Path, target: Path, last_day: str) -> None:
         path.write_text("\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last_day)]) + "\n")
 
 
-def test_an_incremental_run_after_appending_days_equals_a_full_refresh(tmp_path):
+def test_incremental_runs_after_appending_days_equal_a_full_refresh(tmp_path):
     cut = tmp_path / "cut"
     _cut_prices(SAMPLE_DATA_DIR, cut, "2025-09-30")
     db = tmp_path / "incremental.duckdb"
     assert run_cli("run", "--db", str(db), "--data-dir", str(cut)) == 0
     assert run_cli("run", "--db", str(db)) == 0  # the sample appends October to December 2025
     incremental = table_snapshot(db, "marts.fct_equity_daily")
+    incremental_levels = table_snapshot(db, "marts.fct_fibonacci_levels")
 
     rebuilt = copy_warehouse(db, tmp_path / "rebuilt.duckdb")
-    completed = run_dbt(rebuilt, "build", "--select", "fct_equity_daily", "--full-refresh",
+    completed = run_dbt(rebuilt, "build", "--select", "fct_equity_daily", "fct_fibonacci_levels", "--full-refresh",
                         "--exclude-resource-type", "unit_test", target_path=tmp_path / "target")
     assert completed.returncode == 0, completed.stdout[-3000:]
     full = table_snapshot(rebuilt, "marts.fct_equity_daily")
     assert len(incremental) == len(full) == 19_084
     assert_same_rows(incremental, full)
+    full_levels = table_snapshot(rebuilt, "marts.fct_fibonacci_levels")
+    assert len(full_levels) == 76 and incremental_levels == full_levels  # min, max and a few products: exact
     with duckdb.connect(str(db), read_only=True) as con:
         appended = con.execute("select count(*) from marts.fct_equity_daily where trade_date > date '2025-09-30' "
                                "and sma_200d is not null").fetchone()[0]

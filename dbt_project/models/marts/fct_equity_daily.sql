@@ -25,24 +25,37 @@ last_built as (
     group by symbol
 ),
 
-sessions_before_last as (
-    select
-        bars.symbol,
-        bars.trade_date,
-        row_number() over (partition by bars.symbol order by bars.trade_date desc) as sessions_back
+recent_bars as (
+    -- a calendar prefilter keeps this scan proportional to the new days, not to the history; a symbol with too
+    -- few sessions inside it (a long halt) reads its whole history below
+    select bars.symbol, bars.trade_date
     from bars
     inner join last_built
         on bars.symbol = last_built.symbol
         and bars.trade_date <= last_built.last_trade_date
+        and bars.trade_date > cast({{ dbt.dateadd('day', -var('equity_lookback_calendar_days'), 'last_built.last_trade_date') }} as date)
+),
+
+sessions_before_last as (
+    select
+        symbol,
+        trade_date,
+        row_number() over (partition by symbol order by trade_date desc) as sessions_back
+    from recent_bars
 ),
 
 windows_to_read as (
     select
         symbol,
         min(case when sessions_back <= {{ var('equity_recompute_sessions') }} then trade_date end) as recompute_from,
-        min(trade_date) as read_from
+        case
+            when max(sessions_back) >= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
+                then min(case
+                    when sessions_back <= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
+                        then trade_date
+                end)
+        end as read_from
     from sessions_before_last
-    where sessions_back <= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
     group by symbol
 ),
 
@@ -50,7 +63,7 @@ scoped as (
     select bars.*, windows_to_read.recompute_from
     from bars
     left join windows_to_read on bars.symbol = windows_to_read.symbol
-    where windows_to_read.symbol is null
+    where windows_to_read.read_from is null
         or bars.trade_date >= windows_to_read.read_from
 ),
 

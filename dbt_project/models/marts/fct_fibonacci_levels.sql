@@ -1,8 +1,56 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['symbol', 'swing_year'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- Incremental: a finished calendar year's swing never changes, so a run recomputes only each symbol's latest built
+-- year onwards, carries the earlier swings over, and refreshes the latest close on every row.
 with
 
 equity as (
     select symbol, trade_date, close from {{ ref('fct_equity_daily') }}
 ),
+
+{% if is_incremental() %}
+
+built_years as (
+    select symbol, max(swing_year) as last_built_year
+    from {{ this }}
+    group by symbol
+),
+
+scoped as (
+    select equity.*
+    from equity
+    left join built_years on equity.symbol = built_years.symbol
+    where built_years.symbol is null
+        or year(equity.trade_date) >= built_years.last_built_year
+),
+
+carried_swings as (
+    select
+        built.symbol,
+        built.swing_year,
+        built.swing_low,
+        built.swing_low_date,
+        built.swing_high,
+        built.swing_high_date
+    from {{ this }} as built
+    inner join built_years on built.symbol = built_years.symbol
+    where built.swing_year < built_years.last_built_year
+),
+
+{% else %}
+
+scoped as (
+    select * from equity
+),
+
+{% endif %}
 
 sessions as (
     select
@@ -11,12 +59,11 @@ sessions as (
         close,
         year(trade_date) as swing_year,
         row_number() over (partition by symbol, year(trade_date) order by close asc, trade_date asc) as low_rank,
-        row_number() over (partition by symbol, year(trade_date) order by close desc, trade_date asc) as high_rank,
-        row_number() over (partition by symbol order by trade_date desc) as recency_rank
-    from equity
+        row_number() over (partition by symbol, year(trade_date) order by close desc, trade_date asc) as high_rank
+    from scoped
 ),
 
-swings as (
+recomputed_swings as (
     select
         symbol,
         swing_year,
@@ -28,16 +75,31 @@ swings as (
     group by symbol, swing_year
 ),
 
+swings as (
+    select * from recomputed_swings
+    {% if is_incremental() %}
+    union all
+    select * from carried_swings
+    {% endif %}
+),
+
 latest as (
     select symbol, close as latest_close, trade_date as latest_trade_date
-    from sessions
+    from (
+        select
+            symbol,
+            close,
+            trade_date,
+            row_number() over (partition by symbol order by trade_date desc) as recency_rank
+        from scoped
+    ) as ranked
     where recency_rank = 1
 ),
 
 final as (
     select
         swings.symbol,
-        swings.swing_year,
+        cast(swings.swing_year as bigint) as swing_year,
         swings.swing_low,
         swings.swing_low_date,
         swings.swing_high,

@@ -1,0 +1,166 @@
+"""Benchmark: what a full build and a one-day incremental run cost as history and universe grow, against the
+pure-DuckDB floor and the dataframe peers. Prints a table and writes it as JSON. Not a test: figures only.
+
+Usage: python bench/pipeline_bench.py [--scales sample,100,1000] [--data-dir DIR] [--years 30] [--out FILE]
+Scales: `sample` (the bundled real sample), `full` (the --data-dir history), or a number of synthetic symbols.
+Each pipeline run is a separate `stresswatch run` process; peak memory is that process tree's maximum RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.synthetic import append_next_day, generate_universe  # noqa: E402
+from orchestration.settings import SAMPLE_DATA_DIR  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MEASURE = ("import resource, subprocess, sys, time; started = time.perf_counter(); "
+           "code = subprocess.run(sys.argv[1:]).returncode; wall = time.perf_counter() - started; "
+           "print('BENCH', code, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)")
+
+
+def measured(command: list[str], log: Path) -> dict:
+    """Run a command in a fresh process; wall seconds and peak RSS of its whole process tree."""
+    with log.open("a") as handle:
+        completed = subprocess.run([sys.executable, "-c", MEASURE, *command], stdout=handle,
+                                   stderr=subprocess.PIPE, text=True)
+    line = [row for row in completed.stderr.splitlines() if row.startswith("BENCH ")][-1].split()
+    if int(line[1]) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed (exit {line[1]}); see {log}")
+    return {"wall_s": round(float(line[2]), 2), "peak_rss_mb": round(int(line[3]) / 1024)}
+
+
+def pipeline_run(data_dir: Path, db: Path, log: Path) -> dict:
+    timings = db.with_suffix(".timings.json")
+    figures = measured([str(BIN / "stresswatch"), "run", "--data-dir", str(data_dir), "--db", str(db),
+                        "--timings", str(timings)], log)
+    steps = json.loads(timings.read_text())["steps"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        validation = con.execute("select coalesce(sum(validation_s), 0) from raw.load_log where run_id = "
+                                 "(select max(run_id) from marts.build_info)").fetchone()[0]
+    loads = sum(seconds for step, seconds in steps.items() if step.startswith("raw."))
+    figures["split_s"] = {
+        "load": round(loads - validation, 2),
+        "validation": round(validation, 2),
+        "dbt": steps.get("stresswatch_dbt_models", 0.0),
+        "publish": round(steps.get("build_database", 0) + steps.get("published_warehouse", 0)
+                         + steps.get("marts.fct_claim_checks", 0), 2),
+        "report": steps.get("evening_report", 0.0),
+    }
+    return figures
+
+
+def peers(db: Path, log: Path) -> dict:
+    results = {}
+    for engine in ("duckdb", "pandas", "polars"):
+        if engine == "polars":
+            try:
+                import polars  # noqa: F401
+            except ImportError:
+                results[engine] = {"skipped": "polars not installed (pip install 'stresswatch[bench]')"}
+                continue
+        output = subprocess.run([sys.executable, str(Path(__file__).with_name("equity_peers.py")), engine, str(db)],
+                                capture_output=True, text=True)
+        if output.returncode != 0:
+            results[engine] = {"error": output.stderr[-500:]}
+            continue
+        figures = json.loads(output.stdout.strip().splitlines()[-1])
+        rss = measured([sys.executable, str(Path(__file__).with_name("equity_peers.py")), engine, str(db)], log)
+        results[engine] = {"compute_s": round(figures["compute_s"], 2), "load_s": round(figures["load_s"], 2),
+                           "peak_rss_mb": rss["peak_rss_mb"], "rows": figures["rows"]}
+    return results
+
+
+def bench_scale(scale: str, workdir: Path, data_dir: Path | None, years: int, log: Path) -> dict:
+    print(f"== scale {scale}", flush=True)
+    started = time.perf_counter()
+    if scale == "sample":
+        source, synthetic = SAMPLE_DATA_DIR, False
+    elif scale == "full":
+        if data_dir is None:
+            raise SystemExit("--scales full needs --data-dir")
+        source, synthetic = data_dir, False
+    else:
+        source, synthetic = workdir / f"universe-{scale}", True
+        generate_universe(source, int(scale), years=years)
+    copy = workdir / f"data-{scale}"
+    if not synthetic:
+        shutil.copytree(source, copy)
+        source = copy
+    prepared = time.perf_counter() - started
+    db = workdir / f"warehouse-{scale}" / "stresswatch.duckdb"
+    full = pipeline_run(source, db, log)
+    print(f"   full build {full['wall_s']} s, peak {full['peak_rss_mb']} MB", flush=True)
+    if synthetic:
+        append_next_day(source)
+    incremental = pipeline_run(source, db, log)
+    print(f"   one-day run {incremental['wall_s']} s", flush=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = dict(con.execute("select relation, row_count from marts.build_info where kind = 'source'").fetchall())
+    peer_figures = peers(db, log)
+    floor = peer_figures.get("duckdb", {}).get("compute_s")
+    return {
+        "scale": scale, "synthetic": synthetic, "prepare_s": round(prepared, 1), "rows": rows,
+        "full_build": full, "one_day_run": incremental,
+        "incremental_to_full": round(incremental["wall_s"] / full["wall_s"], 3),
+        "floor_duckdb_s": floor, "pipeline_to_floor": round(full["split_s"]["dbt"] / floor, 2) if floor else None,
+        "peers": peer_figures,
+    }
+
+
+def print_table(results: list[dict]) -> None:
+    header = (f"{'scale':<8}{'price rows':>12}{'full s':>8}{'1-day s':>9}{'1d/full':>8}{'peak MB':>8}"
+              f"{'load':>7}{'valid':>7}{'dbt':>7}{'publ':>6}{'floor s':>8}{'dbt/floor':>10}{'pandas s':>9}"
+              f"{'polars s':>9}")
+    print("\n" + header + "\n" + "-" * len(header))
+    for result in results:
+        split = result["full_build"]["split_s"]
+        pandas = result["peers"].get("pandas", {}).get("compute_s", "n/a")
+        polars = result["peers"].get("polars", {}).get("compute_s", "n/a")
+        print(f"{result['scale']:<8}{result['rows'].get('raw.price_bars', 0):>12,}{result['full_build']['wall_s']:>8}"
+              f"{result['one_day_run']['wall_s']:>9}{result['incremental_to_full']:>8}"
+              f"{result['full_build']['peak_rss_mb']:>8}{split['load']:>7}{split['validation']:>7}{split['dbt']:>7}"
+              f"{split['publish']:>6}{str(result['floor_duckdb_s']):>8}{str(result['pipeline_to_floor']):>10}"
+              f"{str(pandas):>9}{str(polars):>9}")
+    print("\nfull s / 1-day s: wall time of `stresswatch run` (process start to exit) for a full build and for the "
+          "run after one more day; load/valid/dbt/publ: seconds of the full build per phase; floor: one DuckDB SQL "
+          "statement for fct_equity_daily's columns; dbt/floor: the dbt build against it; pandas/polars: the same "
+          "columns in memory (compute only). Synthetic scales are geometric Brownian motion, not market data.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="sample,100,1000")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--years", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the generated data and warehouses")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="stresswatch-bench-"))
+    log = workdir / "runs.log"
+    try:
+        results = [bench_scale(scale.strip(), workdir, args.data_dir, args.years, log)
+                   for scale in args.scales.split(",") if scale.strip()]
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_table(results)
+    machine = {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+               "duckdb": duckdb.__version__, "platform": platform.platform()}
+    args.out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
