@@ -15,7 +15,7 @@ from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch,
 from orchestration.raw_layer import RAW_TABLES, ensure_raw_schema, last_dates, log_load, upsert
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
-from orchestration.validation import Failure, ValidationGate
+from orchestration.validation import Failure, SplitsFailures, ValidationGate
 
 
 class LoadError(RuntimeError):
@@ -23,7 +23,7 @@ class LoadError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(SplitsFailures):
     family: str
     raw_table: str
     status: str  # loaded | quarantined | unreadable
@@ -40,14 +40,6 @@ class LoadResult:
     @property
     def blocked(self) -> bool:
         return self.status != "loaded"
-
-    @property
-    def errors(self) -> list[Failure]:
-        return [failure for failure in self.failures if failure.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Failure]:
-        return [failure for failure in self.failures if failure.severity == "warn"]
 
     def reason(self) -> str:
         """One line naming the source, the failed expectations and a few offending values."""

@@ -53,14 +53,10 @@ def describe_failure(record: dict) -> str:
     return f"{record['check']} [{record['expectation']}{target}] failed{count}{examples}"
 
 
-@dataclass
-class ValidationReport:
-    """The outcome of validating one batch against its raw table's suite."""
+class SplitsFailures:
+    """Errors block a load, warnings do not: anything holding `failures` can tell them apart."""
 
-    raw_table: str
-    rows: int
-    failures: list[Failure] = field(default_factory=list)
-    seconds: float = 0.0
+    failures: list[Failure] | tuple[Failure, ...]
 
     @property
     def errors(self) -> list[Failure]:
@@ -69,6 +65,16 @@ class ValidationReport:
     @property
     def warnings(self) -> list[Failure]:
         return [failure for failure in self.failures if failure.severity == "warn"]
+
+
+@dataclass
+class ValidationReport(SplitsFailures):
+    """The outcome of validating one batch against its raw table's suite."""
+
+    raw_table: str
+    rows: int
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
