@@ -1,5 +1,6 @@
 """`stresswatch run` end to end on the bundled real sample, in-process."""
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -73,3 +74,25 @@ def test_the_sample_is_small_and_documented():
     size = sum(path.stat().st_size for path in SAMPLE_DATA_DIR.rglob("*") if path.is_file())
     assert size < 15 * 1024 * 1024
     assert (SAMPLE_DATA_DIR / "PROVENANCE.md").is_file()
+
+
+def test_unreadable_files_are_named_in_the_one_line_error(built_db, sample_copy, tmp_path, capsys):
+    """An unknown CSV header, a text value in a number column, a truncated JSON: each error names the file."""
+    from tests.conftest import copy_warehouse
+
+    cases = {
+        "prices/SPY.csv": lambda path: path.write_text(path.read_text().replace("date,open,", "day,open,", 1)),
+        "fred/DGS10.csv": lambda path: path.write_text(path.read_text().replace("2025-12-30,4.14", "2025-12-30,n/a")),
+        "treasury/fiscaldata_auctions_query_bills_2026-01.json": lambda path: path.write_text(path.read_text()[:777]),
+    }
+    for relative, mutate in cases.items():
+        data = tmp_path / relative.replace("/", "_")
+        shutil.copytree(sample_copy, data)
+        mutate(data / relative)
+        db = copy_warehouse(built_db, tmp_path / f"{data.name}.duckdb")
+        before = db.read_bytes()
+        capsys.readouterr()
+        assert run_cli("run", "--db", str(db), "--data-dir", str(data)) == 1
+        error = capsys.readouterr().err.strip()
+        assert len(error.splitlines()) == 1 and str(data / relative) in error, error
+        assert db.read_bytes() == before
