@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,9 @@ class _ReplayMixin:
         return f"replay of {self.root}"
 
 
+_ISO_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
+
+
 def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> bytes:
     """The header and the lines dated on or after `start` of an ascending CSV, reading from the end of the file,
     so that a daily run reads the new days and not the whole history."""
@@ -46,13 +50,15 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> byt
             tail = handle.read(end - position)
             lines = tail.split(b"\n")
             complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
-            dated = [line for line in complete if line.strip()]
+            dated = [line for line in complete if _ISO_DATE.match(line)]
             if dated and dated[0][:10] < marker:
                 break
         lines = tail.split(b"\n")
         if position > body_start:
             lines = lines[1:]
-    return header + b"\n".join(line for line in lines if line.strip() and line[:10] >= marker) + b"\n"
+    # a line without a date is kept: the reader checks and the suites must see (and reject) it
+    kept = [line for line in lines if line.strip() and (not _ISO_DATE.match(line) or line[:10] >= marker)]
+    return header + b"\n".join(kept) + b"\n"
 
 
 class ReplayPriceClient(_ReplayMixin, PriceClient):

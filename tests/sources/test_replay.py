@@ -29,3 +29,10 @@ def test_incremental_fetch_equals_filtering_a_full_fetch():
     expected = full[starts.isna() | (full.trade_date >= starts)].reset_index(drop=True)
     assert incremental.sort_values(["symbol", "trade_date"]).reset_index(drop=True).equals(
         expected.sort_values(["symbol", "trade_date"]).reset_index(drop=True))
+
+
+def test_read_tail_keeps_a_line_without_a_date_for_the_checks(tmp_path):
+    path = tmp_path / "X.csv"
+    path.write_text("date,open,high,low,close,volume\n2025-01-02,1,2,1,2,5\n,1,2,1,2,5\n2025-01-03,1,2,1,2,5\n")
+    assert read_tail(path, date(2025, 1, 3)).decode().splitlines() == [
+        "date,open,high,low,close,volume", ",1,2,1,2,5", "2025-01-03,1,2,1,2,5"]
