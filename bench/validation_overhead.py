@@ -22,7 +22,7 @@ def measure(data_dir: Path) -> dict[str, tuple[int, float, float]]:
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "bench.duckdb"
         gate = ValidationGate(gx_root_for(db))
-        gate.context  # GX start-up is paid once per process, not per load: keep it out of the figures
+        _ = gate.context  # GX start-up is paid once per process, not per load: keep it out of the figures
         run = resolve_settings(db, data_dir, "replay")
         figures = {}
         for family in FAMILIES:

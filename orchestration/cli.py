@@ -64,7 +64,7 @@ def command_run(args: argparse.Namespace) -> int:
         args.timings.write_text(json.dumps({"run_id": result.run_id, "success": result.success,
                                             "steps": step_timings(instance, result.run_id)}, indent=2))
     outcomes = load_outcomes(run.db_path if result.success else build, result.run_id)
-    for source, status, message, warnings in outcomes:
+    for source, _, _, warnings in outcomes:
         for warning in warnings:
             print(f"warning: {source}: {warning}")
     if not result.success:

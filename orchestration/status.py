@@ -46,7 +46,7 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         since = con.execute("select min(obs_date) from (select obs_date from marts.fct_market_stress_daily "
                             "where obs_date <= $d order by obs_date desc limit $n)",
                             {"d": today["obs_date"], "n": alert_sessions}).fetchone()[0]
-        alerts = con.execute("select alert_date, severity, rule_id, subject, message from marts.fct_stress_alerts "
+        alerts = con.execute("select alert_date, severity, message from marts.fct_stress_alerts "
                              "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
                              {"since": since}).fetchall()
     lines = [f"Market stress on {today['obs_date']}: {today['stress_index']:+.2f}  {today['regime'].upper()}"]
@@ -66,7 +66,7 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         lines.append(f"  {name:<22}{share:+7.2f}  (z-score {today[f'z_{name}']:+.2f}, {COMPONENTS[name]})")
     lines.append("")
     lines.append(f"Alerts of the last {alert_sessions} sessions ({len(alerts)}):")
-    for alert_date, severity, rule_id, subject, message in alerts[:25]:
+    for alert_date, severity, message in alerts[:25]:
         lines.append(f"  {alert_date}  {severity:<8} {message}")
     if len(alerts) > 25:
         lines.append(f"  ... and {len(alerts) - 25} more (stresswatch query \"select * from marts.fct_stress_alerts\")")

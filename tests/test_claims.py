@@ -1,7 +1,6 @@
 """Checking a market note: the example note's verdicts on the real sample, each comparator, malformed files."""
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
