@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 comma := ,
 
+TEST_STAMP := $(VENV)/.installed-test-stamp
+
 .PHONY: install run test dev clean bench bench-validation history system-deps
 
 $(STAMP): pyproject.toml
@@ -17,17 +19,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The suite also exercises the Spark engine: the `spark` extra on top of the default install.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),spark]'
+	touch $(TEST_STAMP)
+
 run: $(STAMP)
 	$(BIN)/stresswatch run
 
-# Debian packages the tests use: headless Chromium renders the evening report.
+# Debian packages the tests use: headless Chromium renders the evening report, Java 17 runs Spark.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "install Debian's chromium (apt-get install chromium) for the report test"; fi; }
+	@command -v java >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			mkdir -p /usr/share/man/man1 && apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+		else echo "install Java 17 (apt-get install openjdk-17-jre-headless) for the Spark tests"; fi; }
 
-test: $(STAMP) system-deps
+test: $(TEST_STAMP) system-deps
 	$(BIN)/python -m pytest
 
 # The Dagster UI on the code location; state (runs, schedules) lives in warehouse/.dagster.
@@ -52,4 +64,5 @@ bench-validation: $(STAMP)
 
 clean:
 	rm -rf warehouse/stresswatch*.duckdb* warehouse/stresswatch.gx warehouse/report warehouse/.dagster \
+		warehouse/spark warehouse/spark-runs warehouse/spark.switching \
 		dbt_project/target dbt_project/logs

@@ -42,15 +42,17 @@ def command_run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    engine = getattr(args, "engine", "duckdb")
     instance = dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("stresswatch_daily")
+    job = defs.resolve_job_def("stresswatch_spark" if engine == "spark" else "stresswatch_daily")
     result = job.execute_in_process(
         instance=instance,
         run_config={
             "loggers": {"progress": {}},
             "resources": {"warehouse": {"config": {
                 "db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
-                "full_reload": args.full_reload,
+                "full_reload": args.full_reload, "engine": engine,
+                "spark_master": getattr(args, "spark_master", None),
                 "claims_file": str(args.claims) if getattr(args, "claims", None) else None}}},
         },
         raise_on_error=False,
@@ -72,8 +74,16 @@ def command_run(args: argparse.Namespace) -> int:
                    if status in ("quarantined", "unreadable")]
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
-        print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in {build}.")
+        if engine == "spark":
+            from orchestration.spark_engine import spark_link_for, spark_runs_dir_for
+
+            print(f"Nothing was published: {spark_link_for(run.db_path)} is unchanged; the build is kept for "
+                  f"diagnosis in {build} and {spark_runs_dir_for(run.db_path) / result.run_id}.")
+        else:
+            print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in {build}.")
         return 1
+    if engine == "spark":
+        return _report_spark_run(run.db_path, result.run_id)
     print(f"\nRun {result.run_id} succeeded and published {run.db_path}\n"
           f"{format_summary(raw_summary(run.db_path))}")
     snapshot = market_snapshot(run.db_path)
@@ -86,6 +96,38 @@ def command_run(args: argparse.Namespace) -> int:
     if report.exists():
         print(f"\nEvening report: {report}")
     return 0
+
+
+def _report_spark_run(db_path: Path, run_id: str) -> int:
+    import json
+
+    from orchestration.spark_engine import BUILD_INFO_FILE, spark_link_for
+
+    link = spark_link_for(db_path)
+    info = json.loads((link / BUILD_INFO_FILE).read_text())
+    print(f"\nRun {run_id} succeeded on Spark and published {link} -> {link.resolve().name}")
+    for mart, rows in info["mart_rows"].items():
+        print(f"  {mart:38} {rows:>10,} rows   {link / 'marts' / mart}")
+    print(f"\nRead them with DuckDB: select * from read_parquet('{link}/marts/fct_market_stress_daily/*.parquet')\n"
+          f"Compare with the DuckDB build: stresswatch compare-engines --db {db_path}")
+    return 0
+
+
+def command_compare_engines(args: argparse.Namespace) -> int:
+    from orchestration.analyst import open_published
+    from orchestration.engine_parity import compare_engines, format_parity
+    from orchestration.spark_engine import spark_link_for
+
+    db = resolve_settings(args.db, None, None).db_path
+    open_published(db).close()  # a clear error when no DuckDB warehouse was published yet
+    spark_dir = args.spark_dir or spark_link_for(db)
+    if not (spark_dir / "marts").is_dir():
+        print(f"no Spark marts at {spark_dir}: run `stresswatch run --engine spark` first", file=sys.stderr)
+        return 2
+    results = compare_engines(db, spark_dir, args.tolerance)
+    print(f"DuckDB marts of {db} against the Spark marts in {spark_dir}\n")
+    print(format_parity(results, args.tolerance))
+    return 0 if all(result.matches for result in results) else 1
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -190,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-reload", action="store_true",
                      help="fetch every source's whole history instead of the increment since the last load "
                           "(picks up edits to old rows of a data directory)")
+    run.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                     help="where dbt builds the marts: duckdb (default; the published DuckDB file) or spark "
+                          "(Parquet marts under warehouse/spark/; needs `pip install stresswatch[spark]` and Java 17)")
+    run.add_argument("--spark-master", default=None, metavar="URL",
+                     help="the Spark master for --engine spark, e.g. spark://host:7077 or yarn "
+                          "(default: $STRESSWATCH_SPARK_MASTER, else local[2])")
     run.add_argument("--timings", type=Path, default=None, metavar="JSON",
                      help="write the seconds each step took to this JSON file (for benchmarks)")
     run.add_argument("--claims", type=Path, default=None,
@@ -242,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parquet", type=Path, required=True, metavar="DIR", help="target directory")
     export.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
     export.set_defaults(handler=command_export)
+    compare = commands.add_parser(
+        "compare-engines", help="compare the Spark marts with the DuckDB marts, mart by mart",
+        description="Join every mart of the published DuckDB warehouse with the Parquet mart Spark built on its key "
+                    "(the key of the mart's uniqueness test) and report rows on one side only and values that "
+                    "differ beyond the relative tolerance. Exit code 1 when anything differs.")
+    compare.add_argument("--db", type=Path, default=None, help="the DuckDB warehouse (default: as for run)")
+    compare.add_argument("--spark-dir", type=Path, default=None,
+                         help="the Spark marts' directory (default: warehouse/spark beside the DuckDB file)")
+    compare.add_argument("--tolerance", type=float, default=1e-9,
+                         help="largest relative difference two numbers may have and still match (default 1e-9)")
+    compare.set_defaults(handler=command_compare_engines)
     return parser
 
 

@@ -84,3 +84,9 @@ def publish(build: Path, published: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def discard_build(build: Path) -> None:
+    """Remove a build that has served its purpose (a Spark run's load-and-validate copy)."""
+    for path in (build, _wal(build)):
+        path.unlink(missing_ok=True)

@@ -50,3 +50,15 @@ def test_the_alert_sensor_and_the_publish_asset_are_defined():
     assert dg.AssetKey(["marts", "fct_market_stress_daily"]) in published.parent_keys
     assert RAW_KEYS <= published.parent_keys
     assert graph.get(dg.AssetKey(["raw", "price_bars"])).parent_keys == {dg.AssetKey(["build_database"])}
+
+
+def test_each_engine_has_its_job_and_publishes_only_its_own_output():
+    daily = set(defs.resolve_job_def("stresswatch_daily").asset_layer.executable_asset_keys)
+    spark = set(defs.resolve_job_def("stresswatch_spark").asset_layer.executable_asset_keys)
+    published_spark, published_duckdb = dg.AssetKey("published_spark_marts"), dg.AssetKey("published_warehouse")
+    assert published_duckdb in daily and published_spark not in daily
+    assert published_spark in spark and published_duckdb not in spark
+    assert dg.AssetKey("evening_report") not in spark  # the report reads the DuckDB file a Spark run leaves alone
+    # the same loads and the same gate on both engines
+    assert RAW_KEYS <= spark and dg.AssetKey(["marts", "fct_market_stress_daily"]) in spark
+    assert RAW_KEYS <= defs.resolve_asset_graph().get(published_spark).parent_keys

@@ -8,6 +8,8 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_setup import dbt_project
 from orchestration.resources import WarehouseResource
+from orchestration.spark_engine import (dbt_spark_build_args, dbt_spark_environment, export_raw_tables,
+                                        start_spark_build)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
@@ -15,7 +17,16 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     """Every dbt seed, model and data test, in one invocation (a dbt start-up costs seconds; one per run is enough)."""
     # The dbt subprocess opens the warehouse itself; profiles.yml reads the path from this variable.
     os.environ["STRESSWATCH_DB"] = str(warehouse.build_path())
-    yield from dbt.cli(dbt_build_args(warehouse.full_reload), context=context).stream()
+    if warehouse.engine == "spark":
+        # the validated raw tables leave the DuckDB build as Parquet; dbt registers them on Spark (on-run-start)
+        spark_build = start_spark_build(warehouse.settings().db_path, context.run.run_id)
+        exported = export_raw_tables(warehouse.build_path(), spark_build)
+        context.log.info(f"raw tables handed to Spark as Parquet in {spark_build}: {exported}")
+        os.environ.update(dbt_spark_environment(spark_build, warehouse.spark_master))
+        args = dbt_spark_build_args()
+    else:
+        args = dbt_build_args(warehouse.full_reload)
+    yield from dbt.cli(args, context=context).stream()
 
 
 def dbt_build_args(full_refresh: bool) -> list[str]:

@@ -66,7 +66,7 @@ labelled as (
     select
         *,
         year(fiscal_shifted_date) as fiscal_year,
-        'Q' || cast(cast(ceil(month(fiscal_shifted_date) / 3.0) as integer) as varchar) as fiscal_period,
+        'Q' || cast(cast(ceil(month(fiscal_shifted_date) / 3.0) as integer) as {{ dbt.type_string() }}) as fiscal_period,
         100 * gross_profit_usd / nullif(revenue_usd, 0) as gross_margin_pct
     from fiscal_labels
 ),

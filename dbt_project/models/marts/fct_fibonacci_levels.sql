@@ -1,6 +1,8 @@
+{#- delete+insert needs a table format with row-level changes (Delta, Iceberg): Spark's Parquet marts are rebuilt
+    whole, which is also what makes each Spark run comparable with a DuckDB full build. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key=['symbol', 'swing_year'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
