@@ -54,10 +54,13 @@ history: $(STAMP)
 	$(BIN)/stresswatch history --data-dir $(DATA_DIR)
 
 # Scale benchmarks (figures, not tests): make bench [SCALE=sample,100,1000 | SCALE=8000] [DATA_DIR=full-history]
+# [ENGINES=duckdb,spark] (Spark beside DuckDB at each scale; needs Java 17)
 SCALE ?= sample,100,1000
+ENGINES ?= duckdb
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench]'
-	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench$(if $(findstring spark,$(ENGINES)),$(comma)spark,)]'
+	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),) \
+		--engines $(ENGINES) --out bench/results$(if $(findstring spark,$(ENGINES)),-spark,).json
 
 bench-validation: $(STAMP)
 	$(BIN)/python bench/validation_overhead.py

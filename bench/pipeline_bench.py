@@ -2,7 +2,10 @@
 pure-DuckDB floor and the dataframe peers. Prints a table and writes it as JSON. Not a test: figures only.
 
 Usage: python bench/pipeline_bench.py [--scales sample,100,1000] [--data-dir DIR] [--years 30] [--out FILE]
+                                     [--engines duckdb | duckdb,spark]
 Scales: `sample` (the bundled real sample), `full` (the --data-dir history), or a number of synthetic symbols.
+With spark in --engines, each scale also builds its marts on a local Spark session from the same validated raw data
+(`stresswatch run --engine spark`) and checks them against DuckDB's (needs the spark extra and Java 17).
 Each pipeline run is a separate `stresswatch run` process; peak memory is that process tree's maximum RSS.
 """
 
@@ -61,6 +64,27 @@ def pipeline_run(data_dir: Path, db: Path, log: Path) -> dict:
     return figures
 
 
+def spark_run(data_dir: Path, duckdb_db: Path, workdir: Path, log: Path) -> dict:
+    """The same data's marts on Spark: a Spark run over a copy of the DuckDB warehouse, then the parity check."""
+    from orchestration.engine_parity import compare_engines
+    from orchestration.spark_engine import spark_link_for
+
+    db = workdir / "stresswatch.duckdb"
+    workdir.mkdir(parents=True)
+    shutil.copyfile(duckdb_db, db)
+    timings = db.with_suffix(".timings.json")
+    figures = measured([str(BIN / "stresswatch"), "run", "--engine", "spark", "--data-dir", str(data_dir),
+                        "--db", str(db), "--timings", str(timings)], log)
+    steps = json.loads(timings.read_text())["steps"]
+    figures["dbt_s"] = steps.get("stresswatch_dbt_models", 0.0)
+    parity = compare_engines(db, spark_link_for(db))
+    figures["parity"] = {"marts": len(parity), "marts_identical": sum(result.matches for result in parity),
+                         "rows_one_side_only": sum(r.only_duckdb + r.only_spark for r in parity),
+                         "values_differing": sum(result.differing_values for result in parity),
+                         "largest_relative_difference": max(r.largest_relative_difference for r in parity)}
+    return figures
+
+
 def peers(db: Path, log: Path) -> dict:
     results = {}
     for engine in ("duckdb", "pandas", "polars"):
@@ -82,7 +106,8 @@ def peers(db: Path, log: Path) -> dict:
     return results
 
 
-def bench_scale(scale: str, workdir: Path, data_dir: Path | None, years: int, log: Path) -> dict:
+def bench_scale(scale: str, workdir: Path, data_dir: Path | None, years: int, log: Path,
+                engines: tuple[str, ...] = ("duckdb",)) -> dict:
     print(f"== scale {scale}", flush=True)
     started = time.perf_counter()
     if scale == "sample":
@@ -110,12 +135,17 @@ def bench_scale(scale: str, workdir: Path, data_dir: Path | None, years: int, lo
         rows = dict(con.execute("select relation, row_count from marts.build_info where kind = 'source'").fetchall())
     peer_figures = peers(db, log)
     floor = peer_figures.get("duckdb", {}).get("compute_s")
+    spark = None
+    if "spark" in engines:
+        spark = spark_run(source, db, workdir / f"spark-{scale}", log)
+        print(f"   spark run {spark['wall_s']} s (dbt {spark['dbt_s']} s), parity {spark['parity']}", flush=True)
     return {
         "scale": scale, "synthetic": synthetic, "prepare_s": round(prepared, 1), "rows": rows,
         "full_build": full, "one_day_run": incremental,
         "incremental_to_full": round(incremental["wall_s"] / full["wall_s"], 3),
         "floor_duckdb_s": floor, "pipeline_to_floor": round(full["split_s"]["dbt"] / floor, 2) if floor else None,
         "peers": peer_figures,
+        **({"spark": spark} if spark else {}),
     }
 
 
@@ -137,6 +167,20 @@ def print_table(results: list[dict]) -> None:
           "run after one more day; load/valid/dbt/publ: seconds of the full build per phase; floor: one DuckDB SQL "
           "statement for fct_equity_daily's columns; dbt/floor: the dbt build against it; pandas/polars: the same "
           "columns in memory (compute only). Synthetic scales are geometric Brownian motion, not market data.")
+    with_spark = [result for result in results if "spark" in result]
+    if with_spark:
+        header = (f"{'scale':<8}{'duckdb run s':>13}{'duckdb dbt s':>13}{'spark run s':>12}{'spark dbt s':>12}"
+                  f"{'spark peak MB':>14}{'marts equal':>12}{'max rel diff':>13}")
+        print("\n" + header + "\n" + "-" * len(header))
+        for result in with_spark:
+            spark, parity = result["spark"], result["spark"]["parity"]
+            print(f"{result['scale']:<8}{result['full_build']['wall_s']:>13}{result['full_build']['split_s']['dbt']:>13}"
+                  f"{spark['wall_s']:>12}{spark['dbt_s']:>12}{spark['peak_rss_mb']:>14}"
+                  f"{str(parity['marts_identical']) + '/' + str(parity['marts']):>12}"
+                  f"{parity['largest_relative_difference']:>13.1e}")
+        print("\nduckdb: the full build; spark: `stresswatch run --engine spark` over the same validated raw data on a "
+              "local Spark session (its dbt build also runs the 14 dbt unit tests); marts equal: no row on one side "
+              "only and no value differing beyond 1e-9 relative.")
 
 
 def main() -> None:
@@ -146,11 +190,14 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     parser.add_argument("--keep", action="store_true", help="keep the generated data and warehouses")
+    parser.add_argument("--engines", default="duckdb",
+                        help="duckdb, or duckdb,spark to also build each scale's marts on Spark (default duckdb)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="stresswatch-bench-"))
     log = workdir / "runs.log"
     try:
-        results = [bench_scale(scale.strip(), workdir, args.data_dir, args.years, log)
+        engines = tuple(engine.strip() for engine in args.engines.split(","))
+        results = [bench_scale(scale.strip(), workdir, args.data_dir, args.years, log, engines)
                    for scale in args.scales.split(",") if scale.strip()]
     finally:
         if not args.keep:
