@@ -57,10 +57,11 @@ history: $(STAMP)
 # [ENGINES=duckdb,spark] (Spark beside DuckDB at each scale; needs Java 17)
 SCALE ?= sample,100,1000
 ENGINES ?= duckdb
+OUT ?= bench/results$(if $(findstring spark,$(ENGINES)),-spark,)$(if $(findstring 8000,$(SCALE)),-8000,).json
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench$(if $(findstring spark,$(ENGINES)),$(comma)spark,)]'
 	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),) \
-		--engines $(ENGINES) --out bench/results$(if $(findstring spark,$(ENGINES)),-spark,).json
+		--engines $(ENGINES) --out $(OUT)
 
 bench-validation: $(STAMP)
 	$(BIN)/python bench/validation_overhead.py

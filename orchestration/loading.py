@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
-from orchestration.raw_layer import RAW_TABLES, ensure_raw_schema, last_dates, log_load, upsert
+from orchestration.raw_layer import RAW_TABLES, UpsertCounts, ensure_raw_schema, last_dates, log_load, upsert
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
-from orchestration.validation import Failure, SplitsFailures, ValidationGate
+from orchestration.validation import Failure, SplitsFailures, ValidationGate, ValidationReport
+
+STALENESS_CHECK = "staleness"
 
 
 class LoadError(RuntimeError):
@@ -61,12 +63,40 @@ def _records(failures: list[Failure]) -> str | None:
     return json.dumps([failure.as_record() for failure in failures]) if failures else None
 
 
+# A full load of a large universe is validated and upserted in batches of whole entities of about this many rows:
+# memory stays bounded (a batch and its validation), while the load stays one transaction.
+DEFAULT_BATCH_ROWS = 2_000_000
+_MERGED_EXAMPLES = 5
+
+
+def merge_reports(reports: list[ValidationReport]) -> list[Failure]:
+    """The failures of a load's batches as one list: a failed check once, with its counts added up. Staleness
+    concerns the newest row of the whole load, so it stands only when every batch was stale."""
+    merged: dict[tuple[str, str | None], Failure] = {}
+    for report in reports:
+        for failure in report.failures:
+            key = (failure.check, failure.column)
+            if key in merged:
+                earlier = merged[key]
+                count = (earlier.unexpected_count or 0) + (failure.unexpected_count or 0)
+                merged[key] = replace(earlier, unexpected_count=count or None,
+                                      examples=(earlier.examples + failure.examples)[:_MERGED_EXAMPLES])
+            else:
+                merged[key] = failure
+    stale_everywhere = {key for key in merged if key[0] == STALENESS_CHECK
+                        and all(any((f.check, f.column) == key for f in report.failures) for report in reports)}
+    return [failure for key, failure in merged.items() if key[0] != STALENESS_CHECK or key in stale_everywhere]
+
+
 def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: int | None,
                 gate: ValidationGate | None = None, today: date | None = None,
-                progress: Callable[[str], None] = lambda message: None) -> LoadResult:
+                progress: Callable[[str], None] = lambda message: None,
+                batch_rows: int = DEFAULT_BATCH_ROWS) -> LoadResult:
     """Fetch since each entity's last date minus the overlap, validate, then upsert or quarantine atomically.
 
-    `overlap_days=None` fetches the whole history (a full reload); identical rows are still left untouched.
+    `overlap_days=None` fetches the whole history (a full reload); identical rows are still left untouched. A
+    large fetch arrives in batches, each validated before it is upserted; the first failing batch is quarantined
+    and the transaction rolls back every batch before it, so raw holds all of the load or none of it.
     """
     table = RAW_TABLES[client.raw_table]
     gate = gate or ValidationGate(gx_root_for(db_path))
@@ -84,56 +114,73 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                  status=status, started_at=started_at, finished_at=datetime.now(timezone.utc),
                  duration_s=time.perf_counter() - started, **row)
 
+    reports: list[ValidationReport] = []
+    totals = UpsertCounts(0, 0, 0)
+    rows_in, first, last = 0, None, None
+    con = connect(db_path)
     try:
-        batch = client.fetch(since)
-    except SourceFormatError as exc:
-        failure = Failure(exc.check, "reader check", None, "error", examples=(exc.problem,))
-        with connect(db_path) as con:
+        con.begin()
+        try:
+            for number, batch in enumerate(client.fetch_batches(since, batch_rows), start=1):
+                report = gate.validate(table, client.family, batch, today=today)
+                reports.append(report)
+                rows_in += len(batch)
+                dates = batch[table.date_column].dropna()
+                if len(dates):
+                    first = min(first, min(dates)) if first is not None else min(dates)
+                    last = max(last, max(dates)) if last is not None else max(dates)
+                if not report.passed:
+                    # nothing of this load reaches raw: undo the batches before, keep the failing one in quarantine
+                    con.rollback()
+                    con.begin()
+                    quarantine_batch(con, table, batch, run_id, [failure.as_record() for failure in report.errors])
+                    log(con, "quarantined", message="; ".join(f.describe() for f in report.errors)[:2000],
+                        window_start=first, window_end=last, rows_in=rows_in,
+                        failed_expectations=_records(report.errors), warnings=_records(report.warnings),
+                        validation_s=sum(r.seconds for r in reports))
+                    con.commit()
+                    result = LoadResult(client.family, table.qualified, "quarantined", rows_in, window_start=first,
+                                        window_end=last, seconds=time.perf_counter() - started,
+                                        validation_seconds=sum(r.seconds for r in reports),
+                                        failures=tuple(report.failures))
+                    progress(f"{client.family}: {len(batch):,} rows quarantined, raw unchanged: {result.reason()}")
+                    return result
+                counts = upsert(con, table, batch, run_id)
+                totals = UpsertCounts(*(a + b for a, b in zip(
+                    (totals.inserted, totals.updated, totals.unchanged),
+                    (counts.inserted, counts.updated, counts.unchanged))))
+                if number > 1 or len(batch) >= batch_rows:
+                    progress(f"{client.family}: batch {number}: {rows_in:,} rows validated and staged so far")
+        except SourceFormatError as exc:
+            con.rollback()
+            failure = Failure(exc.check, "reader check", None, "error", examples=(exc.problem,))
             con.begin()
             quarantine_unreadable(con, run_id, client.family, exc.where, exc.check, str(exc))
             log(con, "unreadable", message=f"{exc.check} failed: {exc}"[:2000], failed_expectations=_records([failure]))
             con.commit()
-        progress(f"{client.family}: unreadable input, nothing loaded: {exc}")
-        return LoadResult(client.family, table.qualified, "unreadable", failures=(failure,),
-                          seconds=time.perf_counter() - started)
+            progress(f"{client.family}: unreadable input, nothing loaded: {exc}")
+            return LoadResult(client.family, table.qualified, "unreadable", failures=(failure,),
+                              seconds=time.perf_counter() - started)
+        failures = merge_reports(reports)
+        warnings = [failure for failure in failures if failure.severity == "warn"]
+        validation_s = sum(report.seconds for report in reports)
+        for warning in warnings:
+            progress(f"{client.family}: warning: {warning.describe()}")
+        log(con, "loaded", rows_inserted=totals.inserted, rows_updated=totals.updated,
+            rows_unchanged=totals.unchanged, window_start=first, window_end=last, rows_in=rows_in,
+            failed_expectations=None, warnings=_records(warnings), validation_s=validation_s)
+        con.commit()
     except Exception as exc:
-        with connect(db_path) as con:
-            log(con, "failed", message=str(exc)[:2000])
-        raise LoadError(f"{client.family}: {exc}") from exc
-
-    report = gate.validate(table, client.family, batch, today=today)
-    dates = batch[table.date_column].dropna()
-    window = (min(dates), max(dates)) if len(dates) else (None, None)
-    common = dict(window_start=window[0], window_end=window[1], rows_in=len(batch),
-                  failed_expectations=_records(report.errors), warnings=_records(report.warnings),
-                  validation_s=report.seconds)
-    for warning in report.warnings:
-        progress(f"{client.family}: warning: {warning.describe()}")
-    with connect(db_path) as con:
-        con.begin()
         try:
-            if not report.passed:
-                quarantine_batch(con, table, batch, run_id, [failure.as_record() for failure in report.errors])
-                log(con, "quarantined", message="; ".join(f.describe() for f in report.errors)[:2000], **common)
-                counts = None
-            else:
-                counts = upsert(con, table, batch, run_id)
-                log(con, "loaded", rows_inserted=counts.inserted, rows_updated=counts.updated,
-                    rows_unchanged=counts.unchanged, **common)
-            con.commit()
-        except Exception as exc:
             con.rollback()
-            with connect(db_path) as log_con:
-                log(log_con, "failed", message=str(exc)[:2000])
-            raise LoadError(f"{client.family}: could not write {table.qualified}: {exc}") from exc
+            log(con, "failed", message=str(exc)[:2000])
+        except duckdb.Error:
+            pass  # the connection itself failed; the rollback happens when it closes
+        raise LoadError(f"{client.family}: {exc}") from exc
+    finally:
+        con.close()
     seconds = time.perf_counter() - started
-    if counts is None:
-        result = LoadResult(client.family, table.qualified, "quarantined", len(batch), window_start=window[0],
-                            window_end=window[1], seconds=seconds, validation_seconds=report.seconds,
-                            failures=tuple(report.failures))
-        progress(f"{client.family}: {len(batch):,} rows quarantined, raw unchanged: {result.reason()}")
-        return result
-    progress(f"{client.family}: {len(batch):,} rows read, {counts.inserted:,} new, {counts.updated:,} changed, "
-             f"{counts.unchanged:,} unchanged ({seconds:.1f} s, validation {report.seconds:.1f} s)")
-    return LoadResult(client.family, table.qualified, "loaded", len(batch), counts.inserted, counts.updated,
-                      counts.unchanged, window[0], window[1], seconds, report.seconds, tuple(report.failures))
+    progress(f"{client.family}: {rows_in:,} rows read, {totals.inserted:,} new, {totals.updated:,} changed, "
+             f"{totals.unchanged:,} unchanged ({seconds:.1f} s, validation {validation_s:.1f} s)")
+    return LoadResult(client.family, table.qualified, "loaded", rows_in, totals.inserted, totals.updated,
+                      totals.unchanged, first, last, seconds, validation_s, tuple(failures))

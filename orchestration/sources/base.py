@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import ClassVar
 
@@ -25,6 +25,11 @@ class SourceClient(ABC):
     @abstractmethod
     def describe(self) -> str:
         """One line saying where the data comes from (for logs and load_log)."""
+
+    def fetch_batches(self, since: Mapping[str, date], max_rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of `fetch`, in batches of whole entities of about `max_rows` rows, so that a full load of a
+        large universe never holds it all in memory. One batch by default; clients of large sources override it."""
+        yield self.fetch(since)
 
 
 class PriceClient(SourceClient):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import pandas as pd
 from orchestration.sources import data_dir
 from orchestration.sources.base import FredClient, PriceClient, SecClient, TreasuryClient, keep_since
 from orchestration.sources.parse_fred import FRED_COLUMNS, read_fred_file
-from orchestration.sources.parse_prices import PRICE_COLUMNS, parse_price_csv
+from orchestration.sources.parse_prices import PRICE_COLUMNS, PriceFile, parse_price_files
 from orchestration.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, read_treasury_file
 
@@ -64,19 +64,45 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> byt
 class ReplayPriceClient(_ReplayMixin, PriceClient):
     """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
 
-    def _read(self, path: Path, symbol: str, source: str, since: Mapping[str, date], volume_required: bool = True
-              ) -> pd.DataFrame:
-        content = read_tail(path, since.get(symbol))
-        return parse_price_csv(content, str(path), symbol, source, volume_required)
-
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
-        frames = [self._read(path, data_dir.symbol_for_price_file(path), f"prices/{path.name}", since)
-                  for path in data_dir.files(self.root, "prices", "*.csv")]
+    def _files(self, since: Mapping[str, date]) -> Iterator[PriceFile]:
+        """Each price file's content (its tail on an incremental run), one symbol per file."""
+        for path in data_dir.files(self.root, "prices", "*.csv"):
+            symbol = data_dir.symbol_for_price_file(path)
+            yield PriceFile(read_tail(path, since.get(symbol)), str(path), symbol, f"prices/{path.name}")
         cboe = self.root / data_dir.CBOE_VIX_FILE
         if cboe.is_file():
-            frames.append(self._read(cboe, data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE, since,
-                                     volume_required=False))
-        return keep_since(_concat(frames, PRICE_COLUMNS), since, self.entity_column, self.date_column)
+            yield PriceFile(read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL)), str(cboe),
+                            data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE, volume_required=False)
+
+    def _frames(self, since: Mapping[str, date], max_bytes: int = 8 << 20) -> Iterator[pd.DataFrame]:
+        """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""
+        pending: list[PriceFile] = []
+        size = 0
+        for file in self._files(since):
+            pending.append(file)
+            size += len(file.content)
+            if size >= max_bytes:
+                yield parse_price_files(pending)
+                pending, size = [], 0
+        if pending:
+            yield parse_price_files(pending)
+
+    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+        return keep_since(_concat(list(self._frames(since)), PRICE_COLUMNS), since, self.entity_column,
+                          self.date_column)
+
+    def fetch_batches(self, since: Mapping[str, date], max_rows: int) -> Iterator[pd.DataFrame]:
+        pending: list[pd.DataFrame] = []
+        rows, batches = 0, 0
+        # a CSV line of a bar is 40-70 bytes: parse in pieces well below a batch
+        for frame in self._frames(since, max_bytes=min(8 << 20, max_rows * 16)):
+            pending.append(frame)
+            rows += len(frame)
+            if rows >= max_rows:
+                yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column)
+                pending, rows, batches = [], 0, batches + 1
+        if pending or not batches:
+            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column)
 
 
 class ReplayFredClient(_ReplayMixin, FredClient):

@@ -57,3 +57,42 @@ def test_rows_of_null_prices_are_not_sessions():
     bars = parse_price_csv(content, "y.csv", "Y", "x")
     assert bars.trade_date.tolist() == [date(2020, 1, 3)]
     assert not math.isnan(bars.iloc[0].volume)
+
+
+def fixture_files() -> list:
+    from orchestration.sources.parse_prices import PriceFile
+
+    folder = FIXTURES / "prices"
+    return [PriceFile((folder / "SPY.csv").read_bytes(), "SPY.csv", "SPY", "prices/SPY.csv"),
+            PriceFile((folder / "NVDA_yahoo_header.csv").read_bytes(), "NVDA.csv", "NVDA", "yahoo"),
+            PriceFile((folder / "cboe_vix.csv").read_bytes(), "vix.csv", "VIX", "cboe", volume_required=False),
+            # the same shape twice, with Windows line endings and a blank line: one parse for both plain files
+            PriceFile((folder / "SPY.csv").read_bytes().replace(b"\n", b"\r\n") + b"\r\n", "QQQ.csv", "QQQ", "q")]
+
+
+def test_many_files_parsed_at_once_equal_one_parse_per_file():
+    import pandas as pd
+
+    from orchestration.sources.parse_prices import parse_price_files
+
+    files = fixture_files()
+    together = parse_price_files(files)
+    one_by_one = pd.concat([parse_price_csv(f.content, f.where, f.symbol, f.source, f.volume_required)
+                            for f in files], ignore_index=True)
+    key = ["symbol", "trade_date"]
+    pd.testing.assert_frame_equal(together.sort_values(key, ignore_index=True),
+                                  one_by_one.sort_values(key, ignore_index=True))
+    assert set(together.symbol) == {"SPY", "NVDA", "VIX", "QQQ"}
+    assert (together[together.symbol == "QQQ"].source == "q").all()
+
+
+def test_a_bad_file_among_many_is_named_as_a_single_parse_would():
+    from dataclasses import replace
+
+    from orchestration.sources.parse_prices import parse_price_files
+
+    files = fixture_files()
+    files[3] = replace(files[3], content=files[3].content.replace(b"2025-11-12,", b"2025-11-12,abc", 1))
+    with pytest.raises(SourceFormatError) as raised:
+        parse_price_files(files)
+    assert raised.value.where == "QQQ.csv"

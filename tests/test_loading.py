@@ -1,0 +1,79 @@
+"""Loading in batches: a large fetch is validated and upserted batch by batch, still as one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.loading import load_source, merge_reports
+from orchestration.raw_layer import RAW_TABLES
+from orchestration.sources.replay import ReplayPriceClient
+from orchestration.validation import Failure, ValidationReport
+from tests.conftest import table_snapshot
+from tests.test_validation_gate import edit_csv_line, set_field, spy
+
+PRICES = RAW_TABLES["price_bars"].qualified
+
+
+def without_load_metadata(db: Path) -> list[tuple]:
+    return [row[:-2] for row in table_snapshot(db, PRICES)]  # _loaded_at and _run_id differ between loads
+
+
+def test_batches_hold_whole_symbols_and_add_up_to_the_full_fetch(sample_copy):
+    client = ReplayPriceClient(sample_copy)
+    batches = list(client.fetch_batches({}, max_rows=3_000))
+    assert len(batches) > 3
+    symbols_per_batch = [set(batch["symbol"]) for batch in batches]
+    assert sum(len(symbols) for symbols in symbols_per_batch) == len(set().union(*symbols_per_batch))
+    together = pd.concat(batches, ignore_index=True).sort_values(["symbol", "trade_date"], ignore_index=True)
+    whole = client.fetch({}).sort_values(["symbol", "trade_date"], ignore_index=True)
+    pd.testing.assert_frame_equal(together, whole)
+
+
+def test_a_load_in_many_batches_equals_a_load_in_one(sample_copy, tmp_path):
+    one, many = tmp_path / "one.duckdb", tmp_path / "many.duckdb"
+    single = load_source(one, ReplayPriceClient(sample_copy), "run-1", None)
+    batched = load_source(many, ReplayPriceClient(sample_copy), "run-1", None, batch_rows=3_000)
+    assert single.status == batched.status == "loaded"
+    assert batched.rows_in == single.rows_in == single.inserted == batched.inserted
+    assert (batched.window_start, batched.window_end) == (single.window_start, single.window_end)
+    assert without_load_metadata(many) == without_load_metadata(one)
+    # the sample is stale as a whole, so the staleness warning stands once, as for one batch
+    assert [w.check for w in batched.warnings] == [w.check for w in single.warnings]
+
+
+def test_a_bad_late_batch_rolls_back_the_batches_before_it(sample_copy, tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_source(db, ReplayPriceClient(sample_copy), "run-1", None)
+    before = table_snapshot(db, PRICES)
+    # every bar revised up by 1 %: a load that would change every row, if it were committed
+    for path in sorted((sample_copy / "prices").glob("*.csv")):
+        lines = path.read_text().splitlines()
+        header = lines[0].split(",")
+        price_columns = [i for i, name in enumerate(header) if name.lower() in ("open", "high", "low", "close")]
+        rows = [line.split(",") for line in lines[1:]]
+        for row in rows:
+            for i in price_columns:
+                row[i] = repr(float(row[i]) * 1.01) if row[i] else row[i]
+        path.write_text("\n".join([lines[0], *(",".join(row) for row in rows)]) + "\n")
+    edit_csv_line(spy(sample_copy), "2025-12-30", set_field(4, "-1.0"))  # SPY sorts late: not in the first batch
+
+    result = load_source(db, ReplayPriceClient(sample_copy), "run-2", None, batch_rows=3_000)
+
+    assert result.status == "quarantined"
+    assert "close_positive" in result.reason()
+    assert table_snapshot(db, PRICES) == before  # the earlier, valid batches were not kept either
+
+
+def failure(check: str, severity: str = "warn", count: int | None = 1) -> Failure:
+    return Failure(check, "expect_something", "close", severity, count, (f"{check} example",))
+
+
+def test_merged_reports_add_counts_and_keep_staleness_only_when_every_batch_was_stale():
+    first = ValidationReport("raw.price_bars", 10, [failure("close_move_within_50pct", count=2), failure("staleness")])
+    second = ValidationReport("raw.price_bars", 10, [failure("close_move_within_50pct", count=3)])
+    merged = merge_reports([first, second])
+    assert [(f.check, f.unexpected_count) for f in merged] == [("close_move_within_50pct", 5)]
+    third = ValidationReport("raw.price_bars", 10, [failure("staleness")])
+    assert [f.check for f in merge_reports([first, third])] == ["close_move_within_50pct", "staleness"]
