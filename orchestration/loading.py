@@ -10,9 +10,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
-from orchestration.raw_layer import RAW_TABLES, UpsertCounts, ensure_raw_schema, last_dates, log_load, upsert
+from orchestration.raw_layer import (RAW_TABLES, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
+                                     stage_batch, staging_table, start_staging, upsert)
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
 from orchestration.validation import Failure, SplitsFailures, ValidationGate, ValidationReport
@@ -63,8 +65,8 @@ def _records(failures: list[Failure]) -> str | None:
     return json.dumps([failure.as_record() for failure in failures]) if failures else None
 
 
-# A full load of a large universe is validated and upserted in batches of whole entities of about this many rows:
-# memory stays bounded (a batch and its validation), while the load stays one transaction.
+# A full load of a large universe is validated and staged in batches of whole entities of about this many rows:
+# memory stays bounded (a batch and its validation), and raw still changes in one transaction at the end.
 DEFAULT_BATCH_ROWS = 2_000_000
 _MERGED_EXAMPLES = 5
 
@@ -95,8 +97,9 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     """Fetch since each entity's last date minus the overlap, validate, then upsert or quarantine atomically.
 
     `overlap_days=None` fetches the whole history (a full reload); identical rows are still left untouched. A
-    large fetch arrives in batches, each validated before it is upserted; the first failing batch is quarantined
-    and the transaction rolls back every batch before it, so raw holds all of the load or none of it.
+    large fetch arrives in batches, each validated and then staged (committed, so memory stays bounded) in schema
+    `loading`; raw changes only in the final transaction that merges the staged rows. The first failing batch is
+    quarantined and the staged ones dropped, so raw holds all of the load or none of it.
     """
     table = RAW_TABLES[client.raw_table]
     gate = gate or ValidationGate(gx_root_for(db_path))
@@ -115,11 +118,11 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                  duration_s=time.perf_counter() - started, **row)
 
     reports: list[ValidationReport] = []
-    totals = UpsertCounts(0, 0, 0)
     rows_in, first, last = 0, None, None
+    held: pd.DataFrame | None = None  # a load of one batch (every daily run) is upserted straight from memory
+    staged = False  # a load of several batches collects them in a staging table, committed batch by batch
     con = connect(db_path)
     try:
-        con.begin()
         try:
             for number, batch in enumerate(client.fetch_batches(since, batch_rows), start=1):
                 report = gate.validate(table, client.family, batch, today=today)
@@ -130,8 +133,8 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                     first = min(first, min(dates)) if first is not None else min(dates)
                     last = max(last, max(dates)) if last is not None else max(dates)
                 if not report.passed:
-                    # nothing of this load reaches raw: undo the batches before, keep the failing one in quarantine
-                    con.rollback()
+                    # nothing of this load reaches raw: the staged batches go, the failing one is kept in quarantine
+                    drop_staging(con, table)
                     con.begin()
                     quarantine_batch(con, table, batch, run_id, [failure.as_record() for failure in report.errors])
                     log(con, "quarantined", message="; ".join(f.describe() for f in report.errors)[:2000],
@@ -145,14 +148,17 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                                         failures=tuple(report.failures))
                     progress(f"{client.family}: {len(batch):,} rows quarantined, raw unchanged: {result.reason()}")
                     return result
-                counts = upsert(con, table, batch, run_id)
-                totals = UpsertCounts(*(a + b for a, b in zip(
-                    (totals.inserted, totals.updated, totals.unchanged),
-                    (counts.inserted, counts.updated, counts.unchanged))))
-                if number > 1 or len(batch) >= batch_rows:
-                    progress(f"{client.family}: batch {number}: {rows_in:,} rows validated and staged so far")
+                if held is None and not staged:
+                    held = batch
+                    continue
+                if not staged:
+                    start_staging(con, table)
+                    stage_batch(con, table, held)
+                    held, staged = None, True
+                stage_batch(con, table, batch)
+                progress(f"{client.family}: batch {number}: {rows_in:,} rows validated and staged so far")
         except SourceFormatError as exc:
-            con.rollback()
+            drop_staging(con, table)
             failure = Failure(exc.check, "reader check", None, "error", examples=(exc.problem,))
             con.begin()
             quarantine_unreadable(con, run_id, client.family, exc.where, exc.check, str(exc))
@@ -166,6 +172,13 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
         validation_s = sum(report.seconds for report in reports)
         for warning in warnings:
             progress(f"{client.family}: warning: {warning.describe()}")
+        con.begin()  # the one transaction that changes raw
+        if staged:
+            totals = merge_relation(con, table, staging_table(table), run_id)
+            drop_staging(con, table)
+        else:
+            totals = upsert(con, table, held if held is not None else pd.DataFrame(columns=list(table.columns)),
+                            run_id)
         log(con, "loaded", rows_inserted=totals.inserted, rows_updated=totals.updated,
             rows_unchanged=totals.unchanged, window_start=first, window_end=last, rows_in=rows_in,
             failed_expectations=None, warnings=_records(warnings), validation_s=validation_s)
@@ -173,9 +186,13 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     except Exception as exc:
         try:
             con.rollback()
+        except duckdb.Error:
+            pass  # no transaction was open
+        try:
+            drop_staging(con, table)
             log(con, "failed", message=str(exc)[:2000])
         except duckdb.Error:
-            pass  # the connection itself failed; the rollback happens when it closes
+            pass  # the connection itself failed
         raise LoadError(f"{client.family}: {exc}") from exc
     finally:
         con.close()

@@ -133,6 +133,11 @@ class UpsertCounts:
     unchanged: int
 
 
+def _incoming_select(table: RawTable, frame_name: str) -> str:
+    casts = ", ".join(f"cast(batch.{name} as {kind}) as {name}" for name, kind in table.columns.items())
+    return f"select {casts} from {frame_name} as batch"
+
+
 def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str) -> UpsertCounts:
     """Insert new keys, replace rows whose values changed, leave identical rows (and their metadata) alone.
 
@@ -140,26 +145,62 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame,
     rejected batches with null or repeated keys; the check here guards the table if it is ever bypassed.
     """
     check_batch_keys(table, batch, table.qualified)
-    casts = ", ".join(f"cast(batch.{name} as {kind}) as {name}" for name, kind in table.columns.items())
     con.register("batch_frame", batch[list(table.columns)])
     try:
-        con.execute(f"create or replace temp table incoming as select {casts} from batch_frame as batch")
+        con.execute(f"create or replace temp table incoming as {_incoming_select(table, 'batch_frame')}")
     finally:
         con.unregister("batch_frame")
+    try:
+        return merge_relation(con, table, "incoming", run_id)
+    finally:
+        con.execute("drop table incoming")
+
+
+def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
+    """The upsert's set-based core: merge a relation with the raw table's columns into the raw table."""
     values = [name for name in table.columns if name not in table.key]
     changed = " or ".join(f"target.{name} is distinct from incoming.{name}" for name in values) or "false"
     match = _key_match(table, "target", "incoming")
-    updated = con.execute(f"select count(*) from {table.qualified} as target join incoming on {match} "
+    rows = con.execute(f"select count(*) from {incoming}").fetchone()[0]
+    updated = con.execute(f"select count(*) from {table.qualified} as target join {incoming} as incoming on {match} "
                           f"where {changed}").fetchone()[0]
-    con.execute(f"delete from {table.qualified} as target using incoming where {match} and ({changed})")
+    con.execute(f"delete from {table.qualified} as target using {incoming} as incoming where {match} and ({changed})")
     inserted_total = con.execute(
-        f"insert into {table.qualified} select incoming.*, current_timestamp, $run_id from incoming "
+        f"insert into {table.qualified} select incoming.*, current_timestamp, $run_id from {incoming} as incoming "
         f"where not exists (select 1 from {table.qualified} as target where {match})",
         {"run_id": run_id},
     ).fetchone()[0]
-    con.execute("drop table incoming")
-    return UpsertCounts(inserted=inserted_total - updated, updated=updated,
-                        unchanged=len(batch) - inserted_total)
+    return UpsertCounts(inserted=inserted_total - updated, updated=updated, unchanged=rows - inserted_total)
+
+
+STAGING_SCHEMA = "loading"
+
+
+def staging_table(table: RawTable) -> str:
+    """Where a load in several batches collects its validated rows before the one upsert into raw."""
+    return f"{STAGING_SCHEMA}.{table.name}"
+
+
+def start_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
+    con.execute(f"create schema if not exists {STAGING_SCHEMA}")
+    columns = ", ".join(f"{name} {kind}" for name, kind in table.columns.items())
+    con.execute(f"create or replace table {staging_table(table)} ({columns})")
+    return staging_table(table)
+
+
+def stage_batch(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame) -> None:
+    """Append a validated batch to the staging table (committed on its own: raw is not touched)."""
+    check_batch_keys(table, batch, staging_table(table))
+    con.register("batch_frame", batch[list(table.columns)])
+    try:
+        con.execute(f"insert into {staging_table(table)} {_incoming_select(table, 'batch_frame')}")
+    finally:
+        con.unregister("batch_frame")
+
+
+def drop_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    con.execute(f"drop table if exists {staging_table(table)}")
+    con.execute(f"drop schema if exists {STAGING_SCHEMA}")  # only once it is empty: the published file has none
 
 
 def last_dates(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, date]:

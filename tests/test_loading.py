@@ -16,6 +16,13 @@ from tests.test_validation_gate import edit_csv_line, set_field, spy
 PRICES = RAW_TABLES["price_bars"].qualified
 
 
+def schemas(db: Path) -> set[str]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
+
+
 def without_load_metadata(db: Path) -> list[tuple]:
     return [row[:-2] for row in table_snapshot(db, PRICES)]  # _loaded_at and _run_id differ between loads
 
@@ -39,6 +46,7 @@ def test_a_load_in_many_batches_equals_a_load_in_one(sample_copy, tmp_path):
     assert batched.rows_in == single.rows_in == single.inserted == batched.inserted
     assert (batched.window_start, batched.window_end) == (single.window_start, single.window_end)
     assert without_load_metadata(many) == without_load_metadata(one)
+    assert "loading" not in schemas(many)  # the staging table is gone once merged
     # the sample is stale as a whole, so the staleness warning stands once, as for one batch
     assert [w.check for w in batched.warnings] == [w.check for w in single.warnings]
 
@@ -64,6 +72,7 @@ def test_a_bad_late_batch_rolls_back_the_batches_before_it(sample_copy, tmp_path
     assert result.status == "quarantined"
     assert "close_positive" in result.reason()
     assert table_snapshot(db, PRICES) == before  # the earlier, valid batches were not kept either
+    assert "loading" not in schemas(db)
 
 
 def failure(check: str, severity: str = "warn", count: int | None = 1) -> Failure:
