@@ -6,7 +6,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_setup import dbt_project
+from orchestration.dbt_setup import dbt_project, keep_partial_parse, prune_run_targets
 from orchestration.resources import WarehouseResource
 from orchestration.spark_engine import (dbt_spark_build_args, dbt_spark_environment, export_raw_tables,
                                         start_spark_build)
@@ -26,7 +26,13 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         args = dbt_spark_build_args()
     else:
         args = dbt_build_args(warehouse.full_reload)
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        prune_run_targets(context.op_execution_context.op.name)
+    if warehouse.engine != "spark":  # the spark target's profile would invalidate the DuckDB runs' partial parse
+        keep_partial_parse(invocation.target_path)
 
 
 def dbt_build_args(full_refresh: bool) -> list[str]:

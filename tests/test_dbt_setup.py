@@ -1,0 +1,55 @@
+"""How the pipeline invokes dbt: no network call, no re-parse a previous run already did, no unbounded target folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from importlib.metadata import version
+
+import dagster_dbt.core.resource as dagster_dbt_resource
+import pytest
+
+from orchestration.dbt_setup import dbt_resource, keep_partial_parse, prune_run_targets
+
+
+def test_the_dbt_resource_knows_its_version_without_asking_pypi(monkeypatch):
+    # dagster-dbt's own resource runs `dbt --version`, which fetches the latest releases from pypi.org on every run
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"unexpected subprocess {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)  # imported there by name
+    resource = dbt_resource()
+    assert str(resource._cli_version) == version("dbt-core")
+    assert resource._initialize_dbt_core_adapter(["build"]) is None  # no in-process adapter: nothing reads it
+
+
+def test_the_last_runs_partial_parse_file_seeds_the_next_run(tmp_path):
+    project_target, run_target = tmp_path / "target", tmp_path / "target" / "stresswatch_dbt_models-abc-123"
+    run_target.mkdir(parents=True)
+    (project_target / "partial_parse.msgpack").write_bytes(b"parsed with another warehouse path")
+    (run_target / "partial_parse.msgpack").write_bytes(b"parsed with this run's profile")
+
+    keep_partial_parse(run_target, project_target)
+
+    assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed with this run's profile"
+    assert sorted(path.name for path in project_target.iterdir()) == ["partial_parse.msgpack", run_target.name]
+
+
+@pytest.mark.parametrize("runs", [3, 8])
+def test_only_the_newest_run_target_folders_are_kept(tmp_path, runs):
+    folders = []
+    for age in range(runs):
+        folder = tmp_path / f"stresswatch_dbt_models-run{age}-x"
+        folder.mkdir()
+        (folder / "manifest.json").write_text("{}")
+        os.utime(folder, (1_000_000 - age * 60, 1_000_000 - age * 60))  # run0 is the newest
+        folders.append(folder)
+    other = tmp_path / "compiled"
+    other.mkdir()
+
+    removed = prune_run_targets("stresswatch_dbt_models", keep=5, project_target=tmp_path)
+
+    assert removed == folders[5:]
+    assert [folder.exists() for folder in folders] == [True] * min(runs, 5) + [False] * max(runs - 5, 0)
+    assert other.exists()
