@@ -52,7 +52,9 @@ def spark_mart_path(spark_dir: Path, mart: str) -> Path:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
-    return {name: kind for name, kind, *_ in con.execute(f"describe {relation}").fetchall()}
+    # build metadata (_built_at) says when each engine ran, not what it computed
+    return {name: kind for name, kind, *_ in con.execute(f"describe {relation}").fetchall()
+            if not name.startswith("_")}
 
 
 def _is_numeric(kind: str) -> bool:

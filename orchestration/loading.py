@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
-from orchestration.raw_layer import (RAW_TABLES, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
+from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
                                      stage_batch, staging_table, start_staging, upsert)
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
@@ -174,6 +174,7 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
             progress(f"{client.family}: warning: {warning.describe()}")
         con.begin()  # the one transaction that changes raw
         if staged:
+            check_relation_keys(con, table, staging_table(table))
             totals = merge_relation(con, table, staging_table(table), run_id)
             drop_staging(con, table)
         else:

@@ -118,6 +118,16 @@ def check_batch_keys(table: RawTable, batch: pd.DataFrame, where: str) -> None:
                             f"{list(table.key)}, e.g. {examples}")
 
 
+def check_relation_keys(con: duckdb.DuckDBPyConnection, table: RawTable, relation: str) -> None:
+    """check_batch_keys for batches that meet only in a staging table: two files can name the same symbol."""
+    key = ", ".join(table.key)
+    repeated = con.execute(f"select {key}, count(*) as n_rows from {relation} group by {key} having count(*) > 1 "
+                           f"order by {key} limit 3").fetchall()
+    if repeated:
+        raise BatchKeyError(f"{relation}: keys of {table.qualified} {list(table.key)} repeat across batches, "
+                            f"e.g. {[dict(zip([*table.key, 'n_rows'], row, strict=True)) for row in repeated]}")
+
+
 def _key_match(table: RawTable, left: str, right: str) -> str:
     return " and ".join(
         f"{left}.{column} is not distinct from {right}.{column}" if column in NULLABLE_KEY_COLUMNS

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from orchestration.loading import load_source, merge_reports
+from orchestration.loading import LoadError, load_source, merge_reports
 from orchestration.raw_layer import RAW_TABLES
 from orchestration.sources.replay import ReplayPriceClient
 from orchestration.validation import Failure, ValidationReport
@@ -72,6 +73,22 @@ def test_a_bad_late_batch_rolls_back_the_batches_before_it(sample_copy, tmp_path
     assert result.status == "quarantined"
     assert "close_positive" in result.reason()
     assert table_snapshot(db, PRICES) == before  # the earlier, valid batches were not kept either
+    assert "loading" not in schemas(db)
+
+
+def test_batches_that_repeat_a_key_fail_the_load_and_leave_raw_as_it_was(sample_copy, tmp_path):
+    db = tmp_path / "w.duckdb"
+    load_source(db, ReplayPriceClient(sample_copy), "run-1", None)
+    before = table_snapshot(db, PRICES)
+    # GSPC.csv and ^GSPC.csv both name ^GSPC; they sort far apart, so they reach different batches
+    (sample_copy / "prices" / "^GSPC.csv").write_text((sample_copy / "prices" / "GSPC.csv").read_text())
+    batches = ReplayPriceClient(sample_copy).fetch_batches({}, max_rows=3_000)
+    assert sum("^GSPC" in set(batch["symbol"]) for batch in batches) == 2
+
+    with pytest.raises(LoadError, match=r"repeat across batches.*\^GSPC"):
+        load_source(db, ReplayPriceClient(sample_copy), "run-2", None, batch_rows=3_000)
+
+    assert table_snapshot(db, PRICES) == before
     assert "loading" not in schemas(db)
 
 

@@ -18,8 +18,13 @@ def test_one_day_incremental_run_equals_a_full_rebuild(tmp_path):
 
     bars = "(select * exclude (_loaded_at, _run_id) from raw.price_bars)"
     assert table_snapshot(incremental, bars) == table_snapshot(rebuilt, bars)
-    equity = table_snapshot(incremental, "marts.fct_equity_daily")
+    equity_rows = "(select * exclude (_built_at) from marts.fct_equity_daily)"  # when each row was computed
+    equity = table_snapshot(incremental, equity_rows)
     assert any(str(row[1]) == NEXT_DAY for row in equity)
-    assert_same_rows(equity, table_snapshot(rebuilt, "marts.fct_equity_daily"))
+    assert_same_rows(equity, table_snapshot(rebuilt, equity_rows))
     assert table_snapshot(incremental, "marts.fct_fibonacci_levels") == \
         table_snapshot(rebuilt, "marts.fct_fibonacci_levels")
+    # the alerts read the incremental mart's previous-session columns: the same crossings as a rebuild
+    alerts = table_snapshot(incremental, "marts.fct_stress_alerts")
+    assert any(row[1] == "volume_spike" for row in alerts)
+    assert_same_rows(alerts, table_snapshot(rebuilt, "marts.fct_stress_alerts"))

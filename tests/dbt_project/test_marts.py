@@ -72,22 +72,46 @@ def test_incremental_runs_after_appending_days_equal_a_full_refresh(tmp_path):
     db = tmp_path / "incremental.duckdb"
     assert run_cli("run", "--db", str(db), "--data-dir", str(cut)) == 0
     assert run_cli("run", "--db", str(db)) == 0  # the sample appends October to December 2025
-    incremental = table_snapshot(db, "marts.fct_equity_daily")
+    equity_rows = "(select * exclude (_built_at) from marts.fct_equity_daily)"  # when each row was computed
+    incremental = table_snapshot(db, equity_rows)
     incremental_levels = table_snapshot(db, "marts.fct_fibonacci_levels")
+    incremental_alerts = table_snapshot(db, "marts.fct_stress_alerts")
 
     rebuilt = copy_warehouse(db, tmp_path / "rebuilt.duckdb")
-    completed = run_dbt(rebuilt, "build", "--select", "fct_equity_daily", "fct_fibonacci_levels", "--full-refresh",
+    completed = run_dbt(rebuilt, "build", "--select", "fct_equity_daily", "fct_fibonacci_levels", "fct_stress_alerts",
+                        "--full-refresh",
                         "--exclude-resource-type", "unit_test", target_path=tmp_path / "target")
     assert completed.returncode == 0, completed.stdout[-3000:]
-    full = table_snapshot(rebuilt, "marts.fct_equity_daily")
+    full = table_snapshot(rebuilt, equity_rows)
     assert len(incremental) == len(full) == 19_084
     assert_same_rows(incremental, full)
     full_levels = table_snapshot(rebuilt, "marts.fct_fibonacci_levels")
     assert len(full_levels) == 76 and incremental_levels == full_levels  # min, max and a few products: exact
+    full_alerts = table_snapshot(rebuilt, "marts.fct_stress_alerts")
+    assert sum(row[1] == "volume_spike" for row in full_alerts) > 50
+    assert_same_rows(incremental_alerts, full_alerts)
     with duckdb.connect(str(db), read_only=True) as con:
         appended = con.execute("select count(*) from marts.fct_equity_daily where trade_date > date '2025-09-30' "
                                "and sma_200d is not null").fetchone()[0]
     assert appended > 1000
+
+
+def test_an_equity_mart_built_by_an_older_model_version_is_recomputed_whole(sample_warehouse, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    with duckdb.connect(str(db)) as con:
+        columns = [name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_name = 'fct_equity_daily' "
+            "and column_name <> '_built_at' order by ordinal_position").fetchall()]
+        con.execute("alter table marts.fct_equity_daily drop column previous_rel_volume_30d")  # an older version
+    equity_rows = f"(select {', '.join(columns)} from marts.fct_equity_daily)"
+    current = table_snapshot(sample_warehouse, equity_rows)
+
+    completed = run_dbt(db, "build", "--select", "fct_equity_daily", "--exclude-resource-type", "unit_test",
+                        target_path=tmp_path / "target")
+
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "lacks previous_rel_volume_30d: recomputing every row once" in completed.stdout
+    assert_same_rows(table_snapshot(db, equity_rows), current)
 
 
 @pytest.mark.parametrize("mart", MART_NAMES)

@@ -5,7 +5,7 @@
         materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key=['symbol', 'trade_date'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='sync_all_columns',
     )
 }}
 
@@ -19,7 +19,7 @@ bars as (
     from {{ ref('stg_prices__daily_bars') }}
 ),
 
-{% if is_incremental() %}
+{% if is_incremental_on_current_columns() %}
 
 last_built as (
     select symbol, max(trade_date) as last_trade_date
@@ -141,7 +141,9 @@ breaches as (
         -- a breach needs a known previous session that was not below (the first day with an SMA is no breach)
         is_below_sma_200d
             and not coalesce(lag(is_below_sma_200d) over (partition by symbol order by trade_date), true)
-            as is_sma_200d_breach
+            as is_sma_200d_breach,
+        -- kept so fct_stress_alerts finds volume-spike crossings with a filter, not a window over all history
+        lag(rel_volume_30d) over (partition by symbol order by trade_date) as previous_rel_volume_30d
     from below_average
 ),
 
@@ -157,8 +159,10 @@ final as (
         is_below_sma_200d,
         is_sma_200d_breach,
         rel_volume_30d,
+        previous_rel_volume_30d,
         drawdown_252d_pct,
-        realized_vol_20d_pct
+        realized_vol_20d_pct,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as _built_at
     from breaches
     where recompute_from is null
         or trade_date >= recompute_from

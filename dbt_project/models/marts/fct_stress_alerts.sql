@@ -36,12 +36,13 @@ vix_observations as (
 ),
 
 volume_observations as (
+    -- the previous session's value comes with the row: no window over every symbol's history here
     select
         'volume_spike' as rule_id,
         trade_date as alert_date,
         symbol as subject,
         rel_volume_30d as observed_value,
-        lag(rel_volume_30d) over (partition by symbol order by trade_date) as previous_value,
+        previous_rel_volume_30d as previous_value,
         cast(null as double) as threshold_override
     from priced_assets
     where rel_volume_30d is not null

@@ -13,7 +13,8 @@ renamed as (
         cast(low as double) as low,
         cast(close as double) as close,
         cast(volume as double) as volume,
-        source as source_file
+        source as source_file,
+        _loaded_at
     from source
     where close is not null
 )
