@@ -1,3 +1,13 @@
+{#- Spark's Parquet marts are rebuilt whole (see fct_equity_daily); on DuckDB an incremental run recomputes the
+    per-session asset rules for the sessions fct_equity_daily rewrote, and every other rule whole. -#}
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        incremental_strategy='append',
+        pre_hook="{{ delete_recomputed_alerts() }}",
+    )
+}}
+
 -- Every crossing of a rule in the stress_thresholds seed: the day a metric moves past its threshold (not every day
 -- it stays there), the day an event flag turns on, or the day the stress regime changes.
 with
@@ -10,6 +20,23 @@ equity as (
     select * from {{ ref('fct_equity_daily') }}
 ),
 
+{% if is_incremental() %}
+
+sessions_in_scope as (
+    -- the sessions the last equity build rewrote (newest_equity_sessions); each row carries its previous session's
+    -- values, so these rows alone decide their alerts
+    select * from equity
+    where _built_at = (select max(_built_at) from equity)
+),
+
+{% else %}
+
+sessions_in_scope as (
+    select * from equity
+),
+
+{% endif %}
+
 volatility_symbols as (
     select symbol from {{ ref('universe') }}
     where sector = 'volatility'
@@ -17,9 +44,9 @@ volatility_symbols as (
 
 priced_assets as (
     -- volume spikes and 200-day breaches are about assets; a falling VIX is no stress
-    select equity.*
-    from equity
-    left join volatility_symbols on equity.symbol = volatility_symbols.symbol
+    select sessions_in_scope.*
+    from sessions_in_scope
+    left join volatility_symbols on sessions_in_scope.symbol = volatility_symbols.symbol
     where volatility_symbols.symbol is null
 ),
 

@@ -1,26 +1,56 @@
 {#- Fails with one row per combination of `columns` that appears more than once (no dbt packages here).
 
     With `newest_rows_of` (a load or build timestamp column), only the keys of the rows carrying its newest value
-    are checked, against every row of the relation. Exact for a table that only a build can change: each earlier
-    row was checked by the build that wrote it, and a build whose tests fail is never published, so a duplicate must
-    involve the newest rows. On a 60 M-row history that is a hash probe, not a group-by over every row; a full build
-    (every row newest) still checks everything. -#}
+    are checked: repeats among those rows, and older rows with the same key. Exact for a table that only a build
+    changes: each earlier row was checked by the build that wrote it, and a build whose tests fail is never
+    published, so a repeat must involve the newest rows. A daily build of a 60 M-row history then groups its new rows
+    and probes the old ones against them, instead of grouping every row; a full build (every row newest) groups all. -#}
 {% test unique_combination(model, columns, newest_rows_of=none) %}
 {%- set key = columns | join(', ') %}
 with
 
 {% if newest_rows_of %}
-newest_keys as (
-    select distinct {{ key }}
+stamps as (
+    select
+        max({{ newest_rows_of }}) as newest,
+        min({{ newest_rows_of }}) as oldest
     from {{ model }}
-    where {{ newest_rows_of }} = (select max({{ newest_rows_of }}) from {{ model }})
+),
+
+newest_rows as (
+    select {{ key }}
+    from {{ model }}
+    where {{ newest_rows_of }} = (select newest from stamps)
+),
+
+older_rows as (
+    select {{ key }}
+    from {{ model }}
+    where {{ newest_rows_of }} < (select newest from stamps)
+),
+
+keys_to_probe as (
+    -- none when every row is newest (a full build): no hash table of every key for an empty probe
+    select {{ key }}
+    from newest_rows
+    where (select oldest < newest from stamps)
+),
+
+older_rows_repeating_a_newest_key as (
+    -- older rows probe a hash table of the newest keys, small on a daily build
+    select {{ key }}
+    from older_rows
+    where exists (
+        select 1
+        from keys_to_probe
+        where {% for column in columns %}keys_to_probe.{{ column }} = older_rows.{{ column }}{{ " and " if not loop.last }}{% endfor %}
+    )
 ),
 
 in_scope as (
-    select {% for column in columns %}checked.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-    from {{ model }} as checked
-    inner join newest_keys
-        on {% for column in columns %}checked.{{ column }} = newest_keys.{{ column }}{{ " and " if not loop.last }}{% endfor %}
+    select {{ key }} from newest_rows
+    union all
+    select {{ key }} from older_rows_repeating_a_newest_key
 ),
 {% else %}
 in_scope as (
