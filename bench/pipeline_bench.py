@@ -53,6 +53,7 @@ def pipeline_run(data_dir: Path, db: Path, log: Path) -> dict:
         validation = con.execute("select coalesce(sum(validation_s), 0) from raw.load_log where run_id = "
                                  "(select max(run_id) from marts.build_info)").fetchone()[0]
     loads = sum(seconds for step, seconds in steps.items() if step.startswith("raw."))
+    figures["slowest_dbt_nodes_s"] = slowest_dbt_nodes()
     figures["split_s"] = {
         "load": round(loads - validation, 2),
         "validation": round(validation, 2),
@@ -62,6 +63,20 @@ def pipeline_run(data_dir: Path, db: Path, log: Path) -> dict:
         "report": steps.get("evening_report", 0.0),
     }
     return figures
+
+
+def slowest_dbt_nodes(count: int = 5) -> dict[str, float]:
+    """The newest run's slowest dbt nodes (models and tests), from its run_results.json."""
+    from orchestration.dbt_setup import project_target_dir
+
+    runs = sorted(project_target_dir().glob("stresswatch_dbt_models-*/run_results.json"),
+                  key=lambda path: path.stat().st_mtime)
+    if not runs:
+        return {}
+    results = json.loads(runs[-1].read_text())["results"]
+    slowest = sorted(results, key=lambda result: result["execution_time"], reverse=True)[:count]
+    return {result["unique_id"].split(".")[-1 if result["unique_id"].startswith("model") else 2]:
+            round(result["execution_time"], 2) for result in slowest}
 
 
 def spark_run(data_dir: Path, duckdb_db: Path, workdir: Path, log: Path) -> dict:
@@ -167,6 +182,15 @@ def print_table(results: list[dict]) -> None:
           "run after one more day; load/valid/dbt/publ: seconds of the full build per phase; floor: one DuckDB SQL "
           "statement for fct_equity_daily's columns; dbt/floor: the dbt build against it; pandas/polars: the same "
           "columns in memory (compute only). Synthetic scales are geometric Brownian motion, not market data.")
+    header = f"{'scale':<8}{'1-day s':>9}{'load':>7}{'valid':>7}{'dbt':>7}{'publ':>6}{'report':>8}  slowest dbt nodes of the one-day run (s)"
+    print("\n" + header + "\n" + "-" * len(header))
+    for result in results:
+        run = result["one_day_run"]
+        split = run["split_s"]
+        nodes = ", ".join(f"{name} {seconds}" for name, seconds in run.get("slowest_dbt_nodes_s", {}).items())
+        print(f"{result['scale']:<8}{run['wall_s']:>9}{split['load']:>7}{split['validation']:>7}{split['dbt']:>7}"
+              f"{split['publish']:>6}{split['report']:>8}  {nodes}")
+    print("\nThe one-day run's phases: what remains of a run that touches one new session per symbol.")
     with_spark = [result for result in results if "spark" in result]
     if with_spark:
         header = (f"{'scale':<8}{'duckdb run s':>13}{'duckdb dbt s':>13}{'spark run s':>12}{'spark dbt s':>12}"
