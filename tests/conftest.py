@@ -39,15 +39,16 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     return target
 
 
-def run_dbt(db: Path, *args: str, target_path: Path) -> subprocess.CompletedProcess:
-    """Run the project's dbt against a warehouse, with artifacts in a private target folder."""
+def run_dbt(db: Path, *args: str, target_path: Path, project_dir: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the project's dbt (or a copy of it) against a warehouse, with artifacts in a private target folder."""
     from orchestration.dbt_setup import dbt_executable
     from orchestration.settings import DBT_PROJECT_DIR
 
+    project_dir = project_dir or DBT_PROJECT_DIR
     return subprocess.run(
-        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
          "--target-path", str(target_path)],
-        capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+        capture_output=True, text=True, cwd=project_dir,
         env={**os.environ, "STRESSWATCH_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
 

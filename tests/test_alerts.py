@@ -58,8 +58,10 @@ def test_the_sensor_delivers_each_alert_exactly_once(sample_warehouse, tmp_path,
     assert len(received) == len(expected) and "delivered 0" in second.skip_message
 
     with duckdb.connect(str(db)) as con:  # a new run publishes a new alert
-        con.execute("insert into marts.fct_stress_alerts select date '2026-01-02', 'vix_above_20', 'VIX', "
-                    "'vix_close', 21.5, 20, 'warning', 'The VIX closes above 20: VIX vix_close 21.5 above 20.0'")
+        con.execute("insert into marts.fct_stress_alerts by name select date '2026-01-02' as alert_date, "
+                    "'vix_above_20' as rule_id, 'VIX' as subject, 'vix_close' as metric, 21.5 as observed_value, "
+                    "20 as threshold, 'warning' as severity, "
+                    "'The VIX closes above 20: VIX vix_close 21.5 above 20.0' as message")
     evaluate(db)
     assert [a["alert_date"] for a in received[len(expected):]] == ["2026-01-02"]
 

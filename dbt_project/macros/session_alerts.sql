@@ -1,6 +1,7 @@
 {#- fct_stress_alerts, incremental: the rules read row by row from fct_equity_daily (one alert per symbol and session)
     are recomputed only for the sessions the last equity build rewrote (its newest _built_at); every other rule reads a
-    series small enough to recompute whole on each run. -#}
+    series small enough to recompute whole on each run. An edit to the seeds the rules read recomputes every alert. -#}
+
 {#- the rule ids of the model's volume_observations and breach_observations, the CTEs that read sessions_in_scope -#}
 {% macro session_alert_rules() %}
     {{ return(['volume_spike', 'sma_200d_breach']) }}
@@ -12,16 +13,61 @@
     where _built_at = (select max(_built_at) from {{ ref('fct_equity_daily') }})
 {% endmacro %}
 
+{#- What the alerts are computed with: every row of stress_thresholds and the symbols the asset rules skip (the
+    universe's volatility sector). Stored in each alert row as _rules_fingerprint. -#}
+{% macro alert_rules_fingerprint() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set thresholds = run_query("select * from " ~ ref('stress_thresholds') ~ " order by rule_id, subject") -%}
+    {%- set skipped = run_query("select symbol from " ~ ref('universe') ~ " where sector = 'volatility' order by symbol") -%}
+    {%- set lines = [] -%}
+    {%- for row in thresholds.rows -%}
+        {%- do lines.append(row.values() | join('|')) -%}
+    {%- endfor -%}
+    {%- for row in skipped.rows -%}
+        {%- do lines.append('skipped|' ~ row[0]) -%}
+    {%- endfor -%}
+    {{ return(local_md5(lines | join('\n'))) }}
+{% endmacro %}
+
+{#- True on an incremental run whose table was computed with today's seeds: only the rewritten sessions' asset alerts
+    and the other rules are recomputed. False on a first or full build, and when a seed changed since the table was
+    built (or the table predates the fingerprint): every alert is recomputed. -#}
+{% macro alerts_recompute_sessions_only() %}
+    {%- if not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if '_rules_fingerprint' not in built_columns -%}
+        {{ log(this ~ " predates _rules_fingerprint: recomputing every alert", info=true) }}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set built = run_query("select distinct _rules_fingerprint from " ~ this) -%}
+    {%- set current = built.rows | length == 1 and built.rows[0][0] == alert_rules_fingerprint() -%}
+    {%- if not current -%}
+        {{ log(this ~ " was computed with other thresholds or universe: recomputing every alert", info=true) }}
+    {%- endif -%}
+    {{ return(current) }}
+{% endmacro %}
+
 {#- The pre-hook of an incremental run: remove exactly what the run recomputes, so an alert a revised bar no longer
     supports disappears instead of lingering (delete+insert by key would only replace alerts that still fire). -#}
 {% macro delete_recomputed_alerts() %}
     {%- if is_incremental() -%}
-        {%- set rules = "'" ~ session_alert_rules() | join("', '") ~ "'" -%}
-        delete from {{ this }} where rule_id not in ({{ rules }});
-        delete from {{ this }} as alerts
-        using ({{ newest_equity_sessions() }}) as recomputed
-        where alerts.rule_id in ({{ rules }})
-            and alerts.subject = recomputed.symbol
-            and alerts.alert_date = recomputed.trade_date
+        {%- if alerts_recompute_sessions_only() -%}
+            {%- set rules = "'" ~ session_alert_rules() | join("', '") ~ "'" -%}
+            delete from {{ this }} where rule_id not in ({{ rules }});
+            delete from {{ this }} as alerts
+            using ({{ newest_equity_sessions() }}) as recomputed
+            where alerts.rule_id in ({{ rules }})
+                and alerts.subject = recomputed.symbol
+                and alerts.alert_date = recomputed.trade_date
+        {%- else -%}
+            delete from {{ this }}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -4,6 +4,7 @@
     config(
         materialized=('table' if target.type == 'spark' else 'incremental'),
         incremental_strategy='append',
+        on_schema_change='sync_all_columns',
         pre_hook="{{ delete_recomputed_alerts() }}",
     )
 }}
@@ -20,7 +21,7 @@ equity as (
     select * from {{ ref('fct_equity_daily') }}
 ),
 
-{% if is_incremental() %}
+{% if alerts_recompute_sessions_only() %}
 
 sessions_in_scope as (
     -- the sessions the last equity build rewrote (newest_equity_sessions); each row carries its previous session's
@@ -241,7 +242,9 @@ final as (
             else description || ': ' || subject || ' ' || metric || ' ' || cast(round(observed_value, 2) as {{ dbt.type_string() }})
                 || ' ' || comparator || ' ' || cast(threshold as {{ dbt.type_string() }})
                 || ' on ' || cast(alert_date as {{ dbt.type_string() }}) || '.'
-        end as message
+        end as message,
+        -- the seeds this row was computed with: an edit to them makes the next run recompute every alert
+        '{{ alert_rules_fingerprint() }}' as _rules_fingerprint
     from crossings
 )
 

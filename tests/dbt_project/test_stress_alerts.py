@@ -1,0 +1,57 @@
+"""fct_stress_alerts is incremental; what a run cannot see from the newest equity rows makes it recompute every alert:
+an edited seed (the thresholds or the symbols the asset rules skip), or a table built before the seed fingerprint."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import copy_warehouse, run_dbt, table_snapshot
+
+BUILD_ALERTS = ("build", "--select", "stress_thresholds", "universe", "fct_stress_alerts",
+                "--exclude-resource-type", "unit_test")
+
+
+def volume_spikes(db) -> list[float]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [value for (value,) in con.execute(
+            "select observed_value from marts.fct_stress_alerts where rule_id = 'volume_spike'").fetchall()]
+
+
+def test_an_edited_threshold_recomputes_every_alert_as_a_rebuild_would(sample_warehouse, tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    seed = project / "seeds" / "stress_thresholds.csv"
+    edited = seed.read_text().replace("volume_spike,rel_volume_30d,*,above,1.4,", "volume_spike,rel_volume_30d,*,above,2.5,")
+    assert edited != seed.read_text()
+    seed.write_text(edited)
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    assert any(value <= 2.5 for value in volume_spikes(db))  # spikes of the 1.4 threshold, built with the old seed
+
+    completed = run_dbt(db, *BUILD_ALERTS, target_path=tmp_path / "incremental", project_dir=project)
+
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "computed with other thresholds or universe: recomputing every alert" in completed.stdout
+    spikes = volume_spikes(db)
+    assert spikes and all(value > 2.5 for value in spikes)
+    rebuilt = copy_warehouse(sample_warehouse, tmp_path / "rebuilt.duckdb")
+    completed = run_dbt(rebuilt, *BUILD_ALERTS, "--full-refresh", target_path=tmp_path / "full", project_dir=project)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert table_snapshot(db, "marts.fct_stress_alerts") == table_snapshot(rebuilt, "marts.fct_stress_alerts")
+
+
+def test_an_alerts_table_built_before_the_fingerprint_is_recomputed_whole(sample_warehouse, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    expected = table_snapshot(db, "marts.fct_stress_alerts")
+    with duckdb.connect(str(db)) as con:  # an older version's table, with an alert today's data does not support
+        con.execute("alter table marts.fct_stress_alerts drop column _rules_fingerprint")
+        con.execute("insert into marts.fct_stress_alerts by name select date '2023-03-13' as alert_date, "
+                    "'volume_spike' as rule_id, 'ZZZZ' as subject")
+
+    completed = run_dbt(db, *BUILD_ALERTS, target_path=tmp_path / "target")
+
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "predates _rules_fingerprint: recomputing every alert" in completed.stdout
+    assert table_snapshot(db, "marts.fct_stress_alerts") == expected
