@@ -182,6 +182,11 @@ def print_table(results: list[dict]) -> None:
           "run after one more day; load/valid/dbt/publ: seconds of the full build per phase; floor: one DuckDB SQL "
           "statement for fct_equity_daily's columns; dbt/floor: the dbt build against it; pandas/polars: the same "
           "columns in memory (compute only). Synthetic scales are geometric Brownian motion, not market data.")
+    print("\nrows per raw table after the one-day run:")
+    for result in results:
+        counts = ", ".join(f"{relation.removeprefix('raw.')} {count:,}" for relation, count in sorted(result["rows"].items())
+                           if relation != "raw.load_log")
+        print(f"  {result['scale']:<8}{counts}")
     header = f"{'scale':<8}{'1-day s':>9}{'load':>7}{'valid':>7}{'dbt':>7}{'publ':>6}{'report':>8}  slowest dbt nodes of the one-day run (s)"
     print("\n" + header + "\n" + "-" * len(header))
     for result in results:
