@@ -33,19 +33,14 @@
 {% endmacro %}
 
 {#- True on an incremental run whose table was computed with today's seeds: only the rewritten sessions' asset alerts
-    and the other rules are recomputed. False on a first or full build, and when a seed changed since the table was
-    built (or the table predates the fingerprint): every alert is recomputed. -#}
+    and the other rules are recomputed. False on a first or full build, when the table lacks a documented column (it
+    predates _rules_fingerprint), and when a seed changed since the table was built: every alert is recomputed. -#}
 {% macro alerts_recompute_sessions_only() %}
-    {%- if not is_incremental() -%}
+    {%- if not is_incremental_on_current_columns() -%}
         {{ return(false) }}
     {%- endif -%}
     {%- if not execute -%}
         {{ return(true) }}
-    {%- endif -%}
-    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if '_rules_fingerprint' not in built_columns -%}
-        {{ log(this ~ " predates _rules_fingerprint: recomputing every alert", info=true) }}
-        {{ return(false) }}
     {%- endif -%}
     {%- set built = run_query("select distinct _rules_fingerprint from " ~ this) -%}
     {%- set current = built.rows | length == 1 and built.rows[0][0] == alert_rules_fingerprint() -%}

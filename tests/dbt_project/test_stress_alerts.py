@@ -53,5 +53,5 @@ def test_an_alerts_table_built_before_the_fingerprint_is_recomputed_whole(sample
     completed = run_dbt(db, *BUILD_ALERTS, target_path=tmp_path / "target")
 
     assert completed.returncode == 0, completed.stdout[-3000:]
-    assert "predates _rules_fingerprint: recomputing every alert" in completed.stdout
+    assert "lacks _rules_fingerprint: recomputing every row once" in completed.stdout
     assert table_snapshot(db, "marts.fct_stress_alerts") == expected
