@@ -63,6 +63,7 @@ def keep_partial_parse(run_target: Path, project_target: Path | None = None) -> 
     written = (run_target if run_target.is_absolute() else DBT_PROJECT_DIR / run_target) / PARTIAL_PARSE_FILE
     if written.exists():
         kept = (project_target or project_target_dir()) / PARTIAL_PARSE_FILE
+        kept.parent.mkdir(parents=True, exist_ok=True)
         partial = kept.with_name(f"{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
         shutil.copyfile(written, partial)
         os.replace(partial, kept)  # a concurrent run reads the old file or the new one, never half of one
