@@ -86,3 +86,49 @@ def deliver_new_alerts(published: Path, webhook_url: str | None, log: Callable[[
                                      "webhook": bool(webhook_url)}) + "\n")
         delivered.append(alert)
     return delivered
+
+
+def failure_ledger_path_for(published: Path) -> Path:
+    """The ledger of failed runs already announced, beside the published warehouse."""
+    return published.with_name(f"{published.stem}.failures-sent.jsonl")
+
+
+@dataclass(frozen=True)
+class FailureAlert:
+    """One failed run: which job, which step, which sources, and why."""
+
+    run_id: str
+    job: str
+    step: str
+    sources: tuple[str, ...]
+    reason: str
+
+    @property
+    def message(self) -> str:
+        sources = f" (source {', '.join(self.sources)})" if self.sources else ""
+        return f"StressWatch run {self.run_id[:8]} of {self.job} failed at {self.step}{sources}: {self.reason}"
+
+    def as_json(self) -> dict:
+        return {"kind": "run_failure", "run_id": self.run_id, "job": self.job, "step": self.step,
+                "sources": list(self.sources), "reason": self.reason, "message": self.message}
+
+
+def deliver_failure_alert(published: Path, alert: FailureAlert, webhook_url: str | None,
+                          log: Callable[[str], None], timeout_seconds: float = 10.0) -> bool:
+    """Announce a failed run once: to the log, and to the webhook when set. False when it was announced before."""
+    ledger = failure_ledger_path_for(published)
+    if alert.run_id in _delivered(ledger):
+        return False
+    log(alert.message)
+    if webhook_url:
+        try:
+            response = requests.post(webhook_url, json=alert.as_json(), timeout=timeout_seconds)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            log(f"webhook delivery of the failure of run {alert.run_id} failed: {exc}")
+            raise
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.open("a") as handle:
+        handle.write(json.dumps({"key": alert.run_id, "sent_at": datetime.now().isoformat(timespec="seconds"),
+                                 "webhook": bool(webhook_url), "message": alert.message}) + "\n")
+    return True

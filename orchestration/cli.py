@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_settings
 
 
 def _failure_reason(result) -> str:
-    """The first step failure's own message, without Dagster's wrapping."""
+    """The first step failure's own message without Dagster's wrapping, else why the run itself failed."""
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
@@ -19,6 +19,14 @@ def _failure_reason(result) -> str:
                 error = error.cause
             message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
             return f"{event.step_key.replace('__', '.')}: {message}"
+    for event in result.all_events:
+        if event.event_type_value == "RUN_FAILURE":
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None and error.cause is not None:  # the innermost error is the one that says why
+                error = error.cause
+            if error is not None:
+                return error.message.strip().splitlines()[0]
+            return event.message or "the run failed"
     return "the run did not succeed (no step failure recorded)"
 
 
@@ -28,59 +36,76 @@ def step_timings(instance, run_id: str) -> dict[str, float]:
             for stats in instance.get_run_step_stats(run_id) if stats.start_time and stats.end_time}
 
 
+def _published_by(db_path: Path, run_id: str) -> bool:
+    """Whether the published warehouse is the one this run wrote (a run with a blocked source still publishes)."""
+    import duckdb
+
+    if not db_path.exists():
+        return False
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        try:
+            return con.execute("select count(*) from marts.build_info where run_id = $r", {"r": run_id}).fetchone()[0] > 0
+        except duckdb.Error:
+            return False
+
+
+def _run_config(args: argparse.Namespace, run) -> dict:
+    config = {"db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
+              "full_reload": bool(getattr(args, "full_reload", False)), "engine": getattr(args, "engine", "duckdb"),
+              "spark_master": getattr(args, "spark_master", None),
+              "claims_file": str(args.claims) if getattr(args, "claims", None) else None}
+    if getattr(args, "backfill_from", None):
+        config.update(backfill_from=args.backfill_from.isoformat(), backfill_to=args.backfill_to.isoformat())
+    return {"loggers": {"progress": {}}, "resources": {"warehouse": {"config": config}}}
+
+
 def command_run(args: argparse.Namespace) -> int:
     run = resolve_settings(args.db, args.data_dir, args.mode)
+    window = (f", backfill {args.backfill_from}..{args.backfill_to}" if getattr(args, "backfill_from", None) else "")
     print(f"StressWatch run: {run.mode} mode, data {run.data_dir if run.mode == 'replay' else 'live APIs'}, "
-          f"warehouse {run.db_path}", flush=True)
+          f"warehouse {run.db_path}{window}", flush=True)
     from orchestration.dbt_setup import prepare_manifest
-    from orchestration.publishing import build_path_for
 
-    # dbt runs against the build database; parsing with the same profile keeps dbt's partial parsing valid
-    os.environ["STRESSWATCH_DB"] = str(build_path_for(run.db_path))
-    prepare_manifest()
-    from orchestration.definitions import defs
-
+    prepare_manifest()  # written by the install step; refreshed here only when a dbt file is newer
     import dagster as dg
 
+    from orchestration import definitions
+    from orchestration.instance import persistent_instance
+
     engine = getattr(args, "engine", "duckdb")
-    instance = dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("stresswatch_spark" if engine == "spark" else "stresswatch_daily")
-    result = job.execute_in_process(
-        instance=instance,
-        run_config={
-            "loggers": {"progress": {}},
-            "resources": {"warehouse": {"config": {
-                "db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
-                "full_reload": args.full_reload, "engine": engine,
-                "spark_master": getattr(args, "spark_master", None),
-                "claims_file": str(args.claims) if getattr(args, "claims", None) else None}}},
-        },
-        raise_on_error=False,
-    )
+    # the run goes on the persistent instance: it is listed in the UI with its materializations and check results
+    instance = persistent_instance(run.db_path)
+    target = definitions.spark_job_definition if engine == "spark" else definitions.daily_job_definition
+    result = dg.execute_job(dg.reconstructable(target), instance=instance, run_config=_run_config(args, run),
+                            raise_on_error=False)
     from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
 
-    build = build_path_for(run.db_path)
+    published = engine != "spark" and _published_by(run.db_path, result.run_id)
     if getattr(args, "timings", None):
         import json
 
         args.timings.write_text(json.dumps({"run_id": result.run_id, "success": result.success,
                                             "steps": step_timings(instance, result.run_id)}, indent=2))
-    outcomes = load_outcomes(run.db_path if result.success else build, result.run_id)
+    outcomes = load_outcomes(run.db_path if result.success or published else run.build_path, result.run_id)
     for source, _, _, warnings in outcomes:
         for warning in warnings:
             print(f"warning: {source}: {warning}")
     if not result.success:
         blocked = [f"{source}: {status}: {message}" for source, status, message, _ in outcomes
-                   if status in ("quarantined", "unreadable")]
+                   if status in ("quarantined", "unreadable", "failed")]
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
-        if engine == "spark":
-            from orchestration.spark_engine import spark_link_for, spark_runs_dir_for
+        if published:
+            from orchestration.status import status_text
 
-            print(f"Nothing was published: {spark_link_for(run.db_path)} is unchanged; the build is kept for "
-                  f"diagnosis in {build} and {spark_runs_dir_for(run.db_path) / result.run_id}.")
+            print(f"\nRun {result.run_id} published {run.db_path} without refreshing what reads the sources above "
+                  f"(see marts.build_info)\n{status_text(run.db_path)}")
+        elif engine == "spark":
+            print(f"Nothing was published: {run.spark_link} is unchanged; the build is kept for "
+                  f"diagnosis in {run.build_path} and {run.spark_runs_dir / result.run_id}.")
         else:
-            print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in {build}.")
+            print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in "
+                  f"{run.build_path}.")
         return 1
     if engine == "spark":
         return _report_spark_run(run.db_path, result.run_id)
@@ -92,16 +117,24 @@ def command_run(args: argparse.Namespace) -> int:
     from orchestration.status import status_text
 
     print("\n" + status_text(run.db_path))
-    report = run.db_path.parent / "report" / "index.html"
+    report = run.report_path / "index.html"
     if report.exists():
         print(f"\nEvening report: {report}")
     return 0
 
 
+def command_backfill(args: argparse.Namespace) -> int:
+    if args.backfill_to < args.backfill_from:
+        print(f"stresswatch backfill: --to {args.backfill_to} is before --from {args.backfill_from}", file=sys.stderr)
+        return 2
+    return command_run(args)
+
+
 def _report_spark_run(db_path: Path, run_id: str) -> int:
     import json
 
-    from orchestration.spark_engine import BUILD_INFO_FILE, spark_link_for
+    from orchestration.spark_engine import BUILD_INFO_FILE
+    from orchestration.settings import spark_link_for
 
     link = spark_link_for(db_path)
     info = json.loads((link / BUILD_INFO_FILE).read_text())
@@ -116,7 +149,7 @@ def _report_spark_run(db_path: Path, run_id: str) -> int:
 def command_compare_engines(args: argparse.Namespace) -> int:
     from orchestration.analyst import open_published
     from orchestration.engine_parity import compare_engines, format_parity
-    from orchestration.spark_engine import spark_link_for
+    from orchestration.settings import spark_link_for
 
     db = resolve_settings(args.db, None, None).db_path
     open_published(db).close()  # a clear error when no DuckDB warehouse was published yet
@@ -203,11 +236,9 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def command_docs(args: argparse.Namespace) -> int:
-    from orchestration.loading import gx_root_for
     from orchestration.validation import build_data_docs
 
-    run = resolve_settings(args.db, None, None)
-    print(build_data_docs(gx_root_for(run.db_path)))
+    print(build_data_docs(resolve_settings(args.db, None, None).gx_root))
     return 0
 
 
@@ -244,6 +275,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a claims file to check on this run into marts.fct_claim_checks "
                           "(default: $STRESSWATCH_CLAIMS_FILE, else none)")
     run.set_defaults(handler=command_run)
+    backfill = commands.add_parser(
+        "backfill", help="reload a date range of every source and rebuild the marts (idempotent)",
+        description="Re-fetch every source's rows dated from --from to --to (both included), validate and upsert them, "
+                    "then rebuild every mart whole, as one Dagster run of the daily job on the persistent instance. "
+                    "Running it twice changes nothing; after a failure, run it again. The result equals a full build "
+                    "over the same data.")
+    backfill.add_argument("--from", dest="backfill_from", type=date.fromisoformat, required=True, metavar="DATE",
+                          help="first date to reload (YYYY-MM-DD)")
+    backfill.add_argument("--to", dest="backfill_to", type=date.fromisoformat, required=True, metavar="DATE",
+                          help="last date to reload (YYYY-MM-DD)")
+    backfill.add_argument("--data-dir", type=Path, default=None, help="data directory to replay (default as for run)")
+    backfill.add_argument("--db", type=Path, default=None, help="DuckDB file to build (default as for run)")
+    backfill.add_argument("--mode", choices=("replay", "live"), default=None, help="as for run")
+    backfill.set_defaults(handler=command_backfill)
     docs = commands.add_parser("docs", help="build Great Expectations Data Docs for the latest validations",
                                description="Render the GX Data Docs (HTML) of the validations stored beside the "
                                            "warehouse and print the path of index.html.")

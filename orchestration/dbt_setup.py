@@ -16,8 +16,18 @@ from packaging import version
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# `dagster dev` writes the manifest itself; `stresswatch run` and the tests call prepare_manifest().
+# The manifest is written by the install step (`make install` runs `python -m orchestration.dbt_setup`); `dagster dev`
+# rewrites it on each load. Without it no Dagster entry point can load the code location: say how to make it.
 dbt_project.prepare_if_dev()
+
+
+def require_manifest() -> Path:
+    """The manifest the dbt assets are defined from, or an error saying how to write it."""
+    if not dbt_project.manifest_path.exists():
+        raise FileNotFoundError(
+            f"{dbt_project.manifest_path} does not exist: prepare the dbt project once after cloning or editing it "
+            "with `make install` (or `python -m orchestration.dbt_setup`)")
+    return dbt_project.manifest_path
 
 
 def dbt_executable() -> str:
@@ -97,3 +107,7 @@ def prepare_manifest(force: bool = False) -> Path:
         if completed.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
     return manifest
+
+
+if __name__ == "__main__":  # the install step: `python -m orchestration.dbt_setup` writes target/manifest.json
+    print(prepare_manifest())

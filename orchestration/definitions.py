@@ -1,30 +1,42 @@
-"""The Dagster code location: assembles assets, resources, the job and its schedule."""
+"""The Dagster code location: assembles assets, resources, the jobs, the schedule and the sensors."""
 
 import dagster as dg
 
 from orchestration.assets.claims import claim_checks_asset
 from orchestration.assets.dbt import stresswatch_dbt_models
-from orchestration.assets.publish import build_database, published_spark_marts_asset, published_warehouse_asset
+from orchestration.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
+                                          published_warehouse_asset)
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.assets.report import evening_report
 from orchestration.dbt_setup import dbt_resource
-from orchestration.resources import WarehouseResource
 from orchestration.progress import progress_logger
+from orchestration.resources import WarehouseResource
 from orchestration.schedules import daily_job, daily_schedule, spark_job
-from orchestration.sensors import stress_alerts_sensor
+from orchestration.sensors import run_failure_alerts, stress_alerts_sensor
 
 fct_claim_checks = claim_checks_asset(list(stresswatch_dbt_models.keys))
 published_warehouse = published_warehouse_asset(
     [key for assets in (*RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks) for key in assets.keys])
 published_spark_marts = published_spark_marts_asset(
     [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
+evening_verdict = evening_verdict_asset([published_warehouse.key, evening_report.key])
 
 defs = dg.Definitions(
     assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
-            evening_report, published_spark_marts],
+            evening_report, evening_verdict, published_spark_marts],
     jobs=[daily_job, spark_job],
     schedules=[daily_schedule],
-    sensors=[stress_alerts_sensor],
+    sensors=[stress_alerts_sensor, run_failure_alerts],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     loggers={"progress": progress_logger},
 )
+
+
+def daily_job_definition() -> dg.JobDefinition:
+    """The daily job, for `dg.reconstructable` (execute_job in another process or on a persistent instance)."""
+    return defs.resolve_job_def("stresswatch_daily")
+
+
+def spark_job_definition() -> dg.JobDefinition:
+    """The Spark job, for `dg.reconstructable`."""
+    return defs.resolve_job_def("stresswatch_spark")

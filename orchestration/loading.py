@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.settings import gx_root_for
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
                                      stage_batch, staging_table, start_staging, upsert)
@@ -56,11 +57,6 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(db_path))
 
 
-def gx_root_for(db_path: Path) -> Path:
-    """Great Expectations keeps its validation results (for Data Docs) beside the warehouse file."""
-    return db_path.with_suffix(".gx")
-
-
 def _records(failures: list[Failure]) -> str | None:
     return json.dumps([failure.as_record() for failure in failures]) if failures else None
 
@@ -93,8 +89,10 @@ def merge_reports(reports: list[ValidationReport]) -> list[Failure]:
 def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: int | None,
                 gate: ValidationGate | None = None, today: date | None = None,
                 progress: Callable[[str], None] = lambda message: None,
-                batch_rows: int = DEFAULT_BATCH_ROWS) -> LoadResult:
+                batch_rows: int = DEFAULT_BATCH_ROWS, window: tuple[date, date] | None = None) -> LoadResult:
     """Fetch since each entity's last date minus the overlap, validate, then upsert or quarantine atomically.
+
+    `window` (a backfill) fetches the rows dated in that range, both ends included, for every entity instead.
 
     `overlap_days=None` fetches the whole history (a full reload); identical rows are still left untouched. A
     large fetch arrives in batches, each validated and then staged (committed, so memory stays bounded) in schema
@@ -107,10 +105,16 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     with connect(db_path) as con:
         ensure_raw_schema(con)
         ensure_quarantine_schema(con, table)
-        since = {} if overlap_days is None else {
-            entity: last - timedelta(days=overlap_days) for entity, last in last_dates(con, table).items()}
+        known = last_dates(con, table)
+        if window is not None:
+            since = {entity: window[0] for entity in known}
+        else:
+            since = {} if overlap_days is None else {
+                entity: last - timedelta(days=overlap_days) for entity, last in known.items()}
     progress(f"{client.family}: fetching from {client.describe()}"
-             + (f", incremental for {len(since)} {table.entity_column}(s)" if since else ", full history"))
+             + (f", backfill of {window[0]}..{window[1]}" if window is not None
+                else f", incremental for {len(since)} {table.entity_column}(s)" if since else ", full history"))
+    outside = 0
 
     def log(con: duckdb.DuckDBPyConnection, status: str, **row: object) -> None:
         log_load(con, run_id=run_id, source=client.family, raw_table=table.qualified, origin=client.describe(),
@@ -125,6 +129,10 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     try:
         try:
             for number, batch in enumerate(client.fetch_batches(since, batch_rows), start=1):
+                if window is not None:
+                    fetched = len(batch)
+                    batch = rows_within(batch, table.date_column, window)
+                    outside += fetched - len(batch)
                 report = gate.validate(table, client.family, batch, today=today)
                 reports.append(report)
                 rows_in += len(batch)
@@ -167,6 +175,9 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
             progress(f"{client.family}: unreadable input, nothing loaded: {exc}")
             return LoadResult(client.family, table.qualified, "unreadable", failures=(failure,),
                               seconds=time.perf_counter() - started)
+        if outside:
+            progress(f"{client.family}: {outside:,} fetched rows dated outside {window[0]}..{window[1]} are not part "
+                     "of this backfill and were left as raw has them")
         failures = merge_reports(reports)
         warnings = [failure for failure in failures if failure.severity == "warn"]
         validation_s = sum(report.seconds for report in reports)
@@ -202,3 +213,19 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
              f"{totals.unchanged:,} unchanged ({seconds:.1f} s, validation {validation_s:.1f} s)")
     return LoadResult(client.family, table.qualified, "loaded", rows_in, totals.inserted, totals.updated,
                       totals.unchanged, first, last, seconds, validation_s, tuple(failures))
+
+
+def rows_within(frame: pd.DataFrame, date_column: str, window: tuple[date, date]) -> pd.DataFrame:
+    """The rows dated in the window, both ends included; a row without a date stays, for the suites to reject."""
+    dates = pd.to_datetime(frame[date_column])
+    keep = dates.isna() | ((dates >= pd.Timestamp(window[0])) & (dates <= pd.Timestamp(window[1])))
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def log_failed_attempt(db_path: Path, family: str, raw_table: str, run_id: str, message: str) -> None:
+    """Record a load that could not start (a missing key, a client that could not be built) in raw.load_log."""
+    now = datetime.now(timezone.utc)
+    with connect(db_path) as con:
+        ensure_raw_schema(con)
+        log_load(con, run_id=run_id, source=family, raw_table=raw_table, origin=None, status="failed",
+                 started_at=now, finished_at=now, duration_s=0.0, message=message[:2000])

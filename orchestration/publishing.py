@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-
-def build_path_for(published: Path) -> Path:
-    """warehouse/stresswatch.duckdb -> warehouse/stresswatch.build.duckdb (the run's private copy)."""
-    return published.with_name(f"{published.stem}.build{published.suffix}")
-
-
-def failed_path_for(published: Path) -> Path:
-    """Where the build of the last failed run is kept for diagnosis."""
-    return published.with_name(f"{published.stem}.failed{published.suffix}")
+from orchestration.settings import build_path_for, failed_path_for  # noqa: F401  (re-exported)
 
 
 def _wal(path: Path) -> Path:
@@ -46,8 +39,11 @@ def prepare_build(published: Path) -> Path:
     return build
 
 
-def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at: datetime) -> None:
-    """marts.build_info: the run, its times, and the rows and last date of every raw table and mart it publishes."""
+def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at: datetime,
+                     stale: Mapping[str, str] | None = None) -> None:
+    """marts.build_info: the run, its times, and the rows and last date of every raw table and mart it publishes;
+    `stale` names the relations this run could not refresh (a blocked source, and the marts that read it) and why."""
+    stale = stale or {}
     with duckdb.connect(str(build)) as con:
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -55,7 +51,8 @@ def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at
             "order by 1, 2").fetchall()
         con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.build_info (run_id varchar, started_at timestamptz, "
-                    "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date)")
+                    "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date, "
+                    "is_stale boolean, stale_reason varchar)")
         for schema, table in relations:
             columns = {name for (name,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = $s and table_name = $t",
@@ -63,10 +60,13 @@ def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at
             date_column = next((name for name in ("trade_date", "obs_date", "auction_date", "filed", "period_end",
                                                   "month", "alert_date") if name in columns), None)
             last_date = f"max({date_column})" if date_column else "cast(null as date)"
+            relation = f"{schema}.{table}"
             con.execute(
-                f"insert into marts.build_info select $run_id, $started, $finished, '{schema}.{table}', "
-                f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date} from {schema}.{table}",
-                {"run_id": run_id, "started": started_at, "finished": finished_at})
+                f"insert into marts.build_info select $run_id, $started, $finished, $relation, "
+                f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date}, $stale, $reason "
+                f"from {schema}.{table}",
+                {"run_id": run_id, "started": started_at, "finished": finished_at, "relation": relation,
+                 "stale": relation in stale, "reason": stale.get(relation)})
         con.execute("checkpoint")
 
 

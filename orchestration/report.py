@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.blocked_sources import stale_relations
+
 REGIME_BANDS = [(-10, 0, "#e8f5e9", "calm"), (0, 1, "#fff8e1", "elevated"), (1, 2, "#ffe0b2", "stressed"),
                 (2, 10, "#ffcdd2", "severe")]
 DAILY_WINDOW_SESSIONS = 756  # about three years
@@ -308,6 +310,7 @@ PAGE = """<!doctype html>
 body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px;
        color: #212121; }}
 h1 {{ margin-bottom: 4px; }} .sub {{ color: #616161; margin-top: 0; }}
+.stale {{ padding: 8px 16px; border-left: 4px solid #e65100; background: #fff3e0; }}
 .headline {{ font-size: 20px; padding: 12px 16px; border-radius: 6px; background: {band}; }}
 figure.chart {{ margin: 28px 0; }} figure.chart h2 {{ font-size: 16px; margin: 0 0 4px; }}
 figure.chart figcaption {{ color: #616161; font-size: 13px; margin-bottom: 6px; }}
@@ -318,7 +321,7 @@ th, td {{ border-bottom: 1px solid #e0e0e0; padding: 4px 6px; text-align: left; 
 <body>
 <h1>StressWatch: how stressed are markets, and why</h1>
 <p class="sub">Evening report built {built} from {db} (data through {as_of}). Every number comes from the warehouse marts.</p>
-<p class="headline">{headline}</p>
+{stale}<p class="headline">{headline}</p>
 {charts}
 <h2>Alerts of the last 10 sessions</h2>
 {alerts}
@@ -334,6 +337,16 @@ th, td {{ border-bottom: 1px solid #e0e0e0; padding: 4px 6px; text-align: left; 
 """
 
 
+def _stale_notice(stale: list[tuple[str, str]]) -> str:
+    """A warning above the headline when tonight's run could not refresh some tables: their numbers are older."""
+    if not stale:
+        return ""
+    items = "".join(f"<li><code>{html.escape(relation)}</code>: {html.escape(reason or '')}</li>"
+                    for relation, reason in stale)
+    return (f'<div class="stale" id="stale"><strong>Not refreshed tonight</strong> ({len(stale)} tables keep their '
+            f"last good rows):<ul>{items}</ul></div>\n")
+
+
 def build_report(db_path: Path, out_dir: Path) -> Path:
     """Write out_dir/index.html from the published warehouse (read-only) and return its path."""
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -342,6 +355,7 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
         charts = [*stress_charts(con), *equity_charts(con), *volatility_and_credit_charts(con), rates_chart(con),
                   auctions_chart(con), megacap_chart(con), *sec_charts(con)]
         alerts, freshness = alerts_and_freshness(con)
+        stale = stale_relations(con)
     if latest:
         as_of, index, regime = latest
         headline = f"Stress index {index:+.2f}: <strong>{regime}</strong> on {as_of}"
@@ -353,7 +367,7 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
         f"<figcaption>{html.escape(chart.caption)}</figcaption>{chart.svg}</figure>" for chart in charts)
     page = PAGE.format(as_of=as_of, built=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                        db=html.escape(str(db_path)), headline=headline, band=band, charts=figures, alerts=alerts,
-                       freshness=freshness)
+                       freshness=freshness, stale=_stale_notice(stale))
     out_dir.mkdir(parents=True, exist_ok=True)
     index_path = out_dir / "index.html"
     index_path.write_text(page)

@@ -1,39 +1,57 @@
-"""The Dagster resource that carries where the warehouse and the data live, resolved at run time."""
+"""The Dagster resource that resolves a run's settings once and holds the warehouse's writer lock for the run."""
 
 from __future__ import annotations
 
 import dagster as dg
+from pydantic import PrivateAttr
 
-from pathlib import Path
-
-from orchestration.publishing import build_path_for
-from orchestration.spark_engine import spark_link_for
-from orchestration.settings import DEFAULT_OVERLAP_DAYS, RunSettings, resolve_settings
+from orchestration.settings import RunSettings, resolve_settings
+from orchestration.writer_lock import WriterLock
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Database path, data directory and mode; unset fields fall back to STRESSWATCH_* env vars, then defaults."""
+    """Where the warehouse and the data live and how to fetch; unset fields fall back to STRESSWATCH_* variables,
+    then to the bundled defaults. Resolved once when a run starts; every asset reads the same `RunSettings`."""
 
     db_path: str | None = None
     data_dir: str | None = None
     mode: str | None = None
-    overlap_days: int = DEFAULT_OVERLAP_DAYS
+    live_sources: list[str] = []  # families fetched live even in replay mode, e.g. ["treasury"]
+    api_urls: dict[str, str] = {}  # family -> base URL in place of the public API (a mirror, a proxy, a replica)
+    overlap_days: int | None = None  # days before the last loaded date an incremental fetch starts again
     full_reload: bool = False  # fetch every source's whole history instead of the increment
     claims_file: str | None = None  # a market note to check on every run (else $STRESSWATCH_CLAIMS_FILE)
     report_dir: str | None = None  # where the evening report goes (default: report/ beside the warehouse)
     engine: str = "duckdb"  # where dbt builds the marts: "duckdb" (the published file) or "spark" (Parquet marts)
     spark_master: str | None = None  # the Spark master for engine "spark" (default $STRESSWATCH_SPARK_MASTER, local[2])
+    webhook_url: str | None = None  # where failure and stress alerts are posted (else $STRESSWATCH_WEBHOOK_URL)
+    backfill_from: str | None = None  # YYYY-MM-DD: reload every source's rows from this date ...
+    backfill_to: str | None = None  # ... to this one (both included), then rebuild every mart whole
+    writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse
+
+    _settings: RunSettings | None = PrivateAttr(default=None)
+    _lock: WriterLock | None = PrivateAttr(default=None)
+
+    def _resolve(self) -> RunSettings:
+        return resolve_settings(
+            self.db_path, self.data_dir, self.mode, live_sources=self.live_sources, api_urls=self.api_urls,
+            overlap_days=self.overlap_days, full_reload=self.full_reload, engine=self.engine,
+            spark_master=self.spark_master, claims_file=self.claims_file, report_dir=self.report_dir,
+            webhook_url=self.webhook_url, backfill_from=self.backfill_from, backfill_to=self.backfill_to)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = self._resolve()
+        if context.dagster_run is not None:  # a run writes; a sensor evaluation only reads
+            self._lock = WriterLock(self._settings.db_path, context.dagster_run.run_id).acquire(
+                self.writer_wait_seconds)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def settings(self) -> RunSettings:
-        return resolve_settings(self.db_path, self.data_dir, self.mode)
-
-    def report_dir_path(self) -> Path:
-        return Path(self.report_dir) if self.report_dir else self.settings().db_path.parent / "report"
-
-    def spark_link(self) -> Path:
-        """Where the Spark engine publishes its Parquet marts (a symlink to the latest successful run)."""
-        return spark_link_for(self.settings().db_path)
-
-    def build_path(self) -> Path:
-        """The run's private build database; readers only ever open the published db_path."""
-        return build_path_for(self.settings().db_path)
+        """The run's settings, resolved once at the start of the run."""
+        if self._settings is None:
+            self._settings = self._resolve()
+        return self._settings

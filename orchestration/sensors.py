@@ -1,17 +1,50 @@
-"""The sensor that turns new stress alerts into notifications."""
-
-import os
+"""The sensors that tell people: new stress alerts, and failed runs."""
 
 import dagster as dg
 
-from orchestration.alerts import WEBHOOK_ENV, deliver_new_alerts
+from orchestration.alerts import FailureAlert, deliver_failure_alert, deliver_new_alerts
 from orchestration.resources import WarehouseResource
+from orchestration.schedules import daily_job, spark_job
 
 
 @dg.sensor(name="stress_alerts_sensor", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Sends each new alert of marts.fct_stress_alerts once: to the log, and as JSON to "
-                       f"${WEBHOOK_ENV} when it is set.")
+           description="Sends each new alert of marts.fct_stress_alerts once: to the log, and as JSON to the "
+                       "webhook (warehouse resource webhook_url, else $STRESSWATCH_WEBHOOK_URL) when one is set.")
 def stress_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SkipReason:
-    delivered = deliver_new_alerts(warehouse.settings().db_path, os.environ.get(WEBHOOK_ENV) or None,
-                                   log=context.log.info)
+    run = warehouse.settings()
+    delivered = deliver_new_alerts(run.db_path, run.webhook_url, log=context.log.info)
     return dg.SkipReason(f"delivered {len(delivered)} new alert(s)")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def failure_alert_for(context: dg.RunFailureSensorContext) -> FailureAlert:
+    """The failed step, the sources it names and the reason, from the run's own failure events."""
+    run = context.dagster_run
+    for event in context.get_step_failure_events():
+        data = event.step_failure_data
+        user = data.user_failure_data
+        metadata = {key: value.value for key, value in (user.metadata if user else {}).items()}
+        error = data.error
+        while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+            error = error.cause
+        reason = (user.description if user and user.description else _first_line(error.message) if error else "")
+        steps = metadata.get("steps") or [event.step_key.replace("__", ".")]
+        return FailureAlert(run.run_id, run.job_name, ", ".join(steps), tuple(metadata.get("sources") or ()),
+                            reason.strip())
+    # no step failed: the run failed to start (the warehouse was busy, a resource could not be set up)
+    return FailureAlert(run.run_id, run.job_name, "run start", (),
+                        _first_line(context.failure_event.message or "the run failed"))
+
+
+@dg.run_failure_sensor(name="run_failure_alerts", monitored_jobs=[daily_job, spark_job],
+                       default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30,
+                       description="One message per failed run, naming the step, the source and the reason: to the "
+                                   "log, and as JSON to the webhook when one is set. A run is announced once.")
+def run_failure_alerts(context: dg.RunFailureSensorContext, warehouse: WarehouseResource) -> None:
+    # the failed run's own warehouse settings (a run may have named another warehouse or webhook than the default)
+    configured = (context.dagster_run.run_config.get("resources", {}).get("warehouse", {}).get("config") or {})
+    run = WarehouseResource(**configured).settings() if configured else warehouse.settings()
+    deliver_failure_alert(run.db_path, failure_alert_for(context), run.webhook_url, log=context.log.error)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -51,21 +53,137 @@ def live_sec_ciks() -> tuple[str, ...]:
 DEFAULT_OVERLAP_DAYS = 10
 
 
+
+# The files beside a warehouse, named from its path (one home for these names).
+def build_path_for(published: Path) -> Path:
+    """warehouse/stresswatch.duckdb -> warehouse/stresswatch.build.duckdb (a run's private copy; readers never
+    open it)."""
+    return published.with_name(f"{published.stem}.build{published.suffix}")
+
+
+def failed_path_for(published: Path) -> Path:
+    """Where the build of the last failed run is kept for diagnosis."""
+    return published.with_name(f"{published.stem}.failed{published.suffix}")
+
+
+def gx_root_for(db_path: Path) -> Path:
+    """Great Expectations keeps its validation results (for Data Docs) beside the warehouse file."""
+    return db_path.with_suffix(".gx")
+
+
+def spark_link_for(db_path: Path) -> Path:
+    """warehouse/stresswatch.duckdb -> warehouse/spark (what Spark readers open: a link to the latest good run)."""
+    return db_path.parent / "spark"
+
+
+def spark_runs_dir_for(db_path: Path) -> Path:
+    return db_path.parent / "spark-runs"
+
+
+ENGINES = ("duckdb", "spark")
+MODES = ("replay", "live")
+SOURCE_FAMILIES = ("prices", "fred", "treasury", "sec")
+DEFAULT_SPARK_MASTER = "local[2]"
+
+
 @dataclass(frozen=True)
 class RunSettings:
-    """The resolved settings of one run."""
+    """Everything one run needs to know about where things live and how to fetch, resolved once per run.
 
-    db_path: Path
+    Every asset reads it from the warehouse resource; no module passes a path through the process environment.
+    """
+
+    db_path: Path  # the published warehouse readers open
     data_dir: Path
     mode: str  # "replay" (read a data directory) or "live" (call the public APIs)
+    live_sources: frozenset[str] = frozenset()  # families fetched live even in replay mode
+    api_urls: Mapping[str, str] = field(default_factory=dict)  # family -> base URL replacing the public API's
+    overlap_days: int = 10
+    full_reload: bool = False
+    engine: str = "duckdb"
+    spark_master: str = DEFAULT_SPARK_MASTER
+    claims_file: Path | None = None
+    report_dir: Path | None = None
+    webhook_url: str | None = None
+    backfill: tuple[date, date] | None = None  # reload rows dated in this range (both included), rebuild the marts
+
+    @property
+    def build_path(self) -> Path:
+        return build_path_for(self.db_path)
+
+    @property
+    def failed_path(self) -> Path:
+        return failed_path_for(self.db_path)
+
+    @property
+    def gx_root(self) -> Path:
+        return gx_root_for(self.db_path)
+
+    @property
+    def report_path(self) -> Path:
+        return self.report_dir or self.db_path.parent / "report"
+
+    @property
+    def spark_link(self) -> Path:
+        return spark_link_for(self.db_path)
+
+    @property
+    def spark_runs_dir(self) -> Path:
+        return spark_runs_dir_for(self.db_path)
+
+    def source_mode(self, family: str) -> str:
+        """Whether one source family is fetched live or replayed from the data directory."""
+        return "live" if self.mode == "live" or family in self.live_sources else "replay"
+
+    def dbt_vars(self, spark_build: Path | None = None) -> dict[str, str]:
+        """What the dbt subprocess needs, passed as `--vars` (profiles.yml and dbt_project.yml read them)."""
+        if spark_build is not None:
+            return {"spark_dir": str(spark_build), "spark_master": self.spark_master}
+        return {"warehouse_path": str(self.build_path)}
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
 
 
 def resolve_settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
-                     mode: str | None = None) -> RunSettings:
-    """Explicit arguments win, then STRESSWATCH_* environment variables, then the bundled defaults."""
-    db = Path(db_path or os.environ.get("STRESSWATCH_DB") or DEFAULT_DB_PATH)
-    data = Path(data_dir or os.environ.get("STRESSWATCH_DATA_DIR") or SAMPLE_DATA_DIR)
-    chosen_mode = mode or os.environ.get("STRESSWATCH_MODE") or "replay"
-    if chosen_mode not in ("replay", "live"):
+                     mode: str | None = None, *, live_sources: Iterable[str] = (),
+                     api_urls: Mapping[str, str] | None = None, overlap_days: int | None = None,
+                     full_reload: bool = False, engine: str | None = None, spark_master: str | None = None,
+                     claims_file: str | os.PathLike | None = None, report_dir: str | os.PathLike | None = None,
+                     webhook_url: str | None = None, backfill_from: str | date | None = None,
+                     backfill_to: str | date | None = None) -> RunSettings:
+    """Explicit arguments win, then STRESSWATCH_* environment variables (read, never written), then the defaults."""
+    db = Path(db_path or _env("STRESSWATCH_DB") or DEFAULT_DB_PATH)
+    data = Path(data_dir or _env("STRESSWATCH_DATA_DIR") or SAMPLE_DATA_DIR)
+    chosen_mode = mode or _env("STRESSWATCH_MODE") or "replay"
+    if chosen_mode not in MODES:
         raise ValueError(f"STRESSWATCH_MODE must be 'replay' or 'live', not {chosen_mode!r}")
-    return RunSettings(db_path=db.resolve(), data_dir=data.resolve(), mode=chosen_mode)
+    live = frozenset(live_sources)
+    if unknown := live - set(SOURCE_FAMILIES):
+        raise ValueError(f"unknown source families {sorted(unknown)}; expected some of {SOURCE_FAMILIES}")
+    engine = engine or "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    claims = claims_file or _env("STRESSWATCH_CLAIMS_FILE")
+    if (backfill_from is None) != (backfill_to is None):
+        raise ValueError("a backfill needs both backfill_from and backfill_to")
+    backfill = None
+    if backfill_from is not None:
+        backfill = (_as_date(backfill_from), _as_date(backfill_to))
+        if backfill[1] < backfill[0]:
+            raise ValueError(f"backfill_to {backfill[1]} is before backfill_from {backfill[0]}")
+    return RunSettings(
+        db_path=db.resolve(), data_dir=data.resolve(), mode=chosen_mode, live_sources=live,
+        api_urls=dict(api_urls or {}),
+        overlap_days=DEFAULT_OVERLAP_DAYS if overlap_days is None else overlap_days,
+        full_reload=full_reload, engine=engine,
+        spark_master=spark_master or _env("STRESSWATCH_SPARK_MASTER") or DEFAULT_SPARK_MASTER,
+        claims_file=Path(claims).resolve() if claims else None,
+        report_dir=Path(report_dir).resolve() if report_dir else None,
+        webhook_url=webhook_url or _env("STRESSWATCH_WEBHOOK_URL"), backfill=backfill,
+    )
+
+
+def _as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

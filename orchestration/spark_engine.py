@@ -17,19 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-SPARK_LINK_NAME = "spark"
-SPARK_RUNS_DIR_NAME = "spark-runs"
-DEFAULT_SPARK_MASTER = "local[2]"
+from orchestration.settings import spark_link_for, spark_runs_dir_for  # noqa: F401  (re-exported)
+
 BUILD_INFO_FILE = "build_info.json"
-
-
-def spark_link_for(db_path: Path) -> Path:
-    """warehouse/stresswatch.duckdb -> warehouse/spark (what readers open)."""
-    return db_path.parent / SPARK_LINK_NAME
-
-
-def spark_runs_dir_for(db_path: Path) -> Path:
-    return db_path.parent / SPARK_RUNS_DIR_NAME
 
 
 def start_spark_build(db_path: Path, run_id: str) -> Path:
@@ -53,13 +43,6 @@ def export_raw_tables(build_db: Path, spark_build: Path) -> dict[str, int]:
             con.execute(f"copy raw.{table} to '{target / 'part-0.parquet'}' (format parquet)")
             exported[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
     return exported
-
-
-def dbt_spark_environment(spark_build: Path, spark_master: str | None) -> dict[str, str]:
-    """The variables profiles.yml and dbt_project.yml read for the spark target."""
-    return {"STRESSWATCH_SPARK_DIR": str(spark_build),
-            "STRESSWATCH_SPARK_MASTER": spark_master or os.environ.get("STRESSWATCH_SPARK_MASTER",
-                                                                       DEFAULT_SPARK_MASTER)}
 
 
 def dbt_spark_build_args() -> list[str]:

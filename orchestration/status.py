@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.blocked_sources import stale_relations
+
 # component -> category, as in fct_market_stress_daily
 COMPONENTS = {
     "vix_level": "volatility",
@@ -46,12 +48,16 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         since = con.execute("select min(obs_date) from (select obs_date from marts.fct_market_stress_daily "
                             "where obs_date <= $d order by obs_date desc limit $n)",
                             {"d": today["obs_date"], "n": alert_sessions}).fetchone()[0]
+        stale = stale_relations(con)
         alerts = con.execute("select alert_date, severity, message from marts.fct_stress_alerts "
                              "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
                              {"since": since}).fetchall()
     lines = [f"Market stress on {today['obs_date']}: {today['stress_index']:+.2f}  {today['regime'].upper()}"]
     if previous:
         lines[0] += f"   (previous session {previous[0]:+.2f} {previous[1]})"
+    if stale:
+        lines.append(f"NOT REFRESHED by the last run ({len(stale)}; they keep their last good rows):")
+        lines += [f"  {relation}: {reason}" for relation, reason in stale]
     lines.append("Scale: calm < 0 <= elevated < 1 <= stressed < 2 <= severe (standard deviations from normal)")
     lines.append("")
     lines.append("By category:")

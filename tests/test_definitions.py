@@ -2,10 +2,7 @@
 
 import dagster as dg
 
-from orchestration.dbt_setup import prepare_manifest
-
-prepare_manifest()
-from orchestration.definitions import defs  # noqa: E402  (the manifest must exist first)
+from orchestration.definitions import defs
 
 RAW_KEYS = {dg.AssetKey(["raw", name]) for name in
             ("price_bars", "fred_observations", "treasury_auctions", "sec_company_facts")}
@@ -26,7 +23,7 @@ def test_staging_models_depend_on_their_raw_asset():
         dg.AssetKey(["raw", "sec_company_facts"])}
 
 
-def test_daily_schedule_runs_after_the_us_close_on_weekdays():
+def test_daily_job_is_scheduled_in_new_york_after_the_close():
     schedule = defs.resolve_schedule_def("stresswatch_daily_after_close")
     assert schedule.cron_schedule == "30 18 * * 1-5"
     assert schedule.execution_timezone == "America/New_York"
@@ -35,16 +32,25 @@ def test_daily_schedule_runs_after_the_us_close_on_weekdays():
     assert RAW_KEYS <= set(job.asset_layer.executable_asset_keys)
 
 
-def test_each_raw_asset_has_a_blocking_expectations_check():
+def test_each_raw_asset_has_an_expectations_check_that_blocks_only_its_readers():
+    # a failed check does not stop the run: the dbt asset leaves out what reads that source (see test_partial_publish)
     graph = defs.resolve_asset_graph()
     for key in RAW_KEYS:
         checks = {check_key.name: graph.get_check_spec(check_key) for check_key in graph.get(key).check_keys}
-        assert checks["passes_expectations"].blocking is True
+        assert checks["passes_expectations"].blocking is False
         assert checks["no_warnings"].blocking is False
 
 
-def test_the_alert_sensor_and_the_publish_asset_are_defined():
+def test_live_loads_carry_a_retry_policy_with_backoff_and_jitter():
+    for key in RAW_KEYS:
+        policy = defs.resolve_asset_graph().get(key).assets_def.op.retry_policy
+        assert policy.max_retries >= 2 and policy.backoff == dg.Backoff.EXPONENTIAL
+        assert policy.jitter == dg.Jitter.PLUS_MINUS
+
+
+def test_the_sensors_and_the_publish_asset_are_defined():
     assert defs.resolve_sensor_def("stress_alerts_sensor").name == "stress_alerts_sensor"
+    assert defs.resolve_sensor_def("run_failure_alerts").default_status == dg.DefaultSensorStatus.RUNNING
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published_warehouse"]))
     assert dg.AssetKey(["marts", "fct_market_stress_daily"]) in published.parent_keys

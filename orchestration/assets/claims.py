@@ -1,9 +1,7 @@
 """marts.fct_claim_checks: the configured market note checked against each run's marts, for BI tools."""
 
 import json
-import os
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -11,7 +9,6 @@ import duckdb
 from orchestration.claims import check_note, load_claims
 from orchestration.resources import WarehouseResource
 
-CLAIMS_FILE_ENV = "STRESSWATCH_CLAIMS_FILE"
 CLAIM_CHECKS = dg.AssetKey(["marts", "fct_claim_checks"])
 
 _DDL = """
@@ -31,14 +28,15 @@ def _text(value: object) -> str | None:
 def claim_checks_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=CLAIM_CHECKS, group_name="marts", kinds={"duckdb"}, deps=upstream)
     def fct_claim_checks(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """Verdicts for the claims file in $STRESSWATCH_CLAIMS_FILE (empty when none is configured)."""
-        claims_file = warehouse.claims_file or os.environ.get(CLAIMS_FILE_ENV)
-        with duckdb.connect(str(warehouse.build_path())) as con:
+        """Verdicts for the configured claims file (--claims or $STRESSWATCH_CLAIMS_FILE; empty when none)."""
+        run = warehouse.settings()
+        claims_file = run.claims_file
+        with duckdb.connect(str(run.build_path)) as con:
             con.execute("create schema if not exists marts")
             con.execute(_DDL)
             if not claims_file:
                 return dg.MaterializeResult(metadata={"claims_file": "none configured", "num_rows": 0})
-            note, claims = load_claims(Path(claims_file))
+            note, claims = load_claims(claims_file)
             verdicts = check_note(con, claims)
             checked_at = datetime.now(timezone.utc)
             con.executemany(

@@ -1,38 +1,53 @@
-"""One raw asset per source family: fetch the increment, validate it, and upsert or quarantine it atomically."""
+"""One raw asset per source family: fetch the increment, validate it, and upsert or quarantine it atomically.
+
+A source that cannot be loaded (quarantined, unreadable, or unreachable once its retries are spent) does not stop the
+run: its raw table keeps its last good rows, its checks fail, and only the marts that read it are left as they were
+(see assets/dbt.py and the evening_verdict asset, which fails the run after the rest is published).
+"""
 
 import json
 
 import dagster as dg
 
 from orchestration.assets.publish import BUILD_DATABASE
-from orchestration.loading import gx_root_for, load_source
+from orchestration.loading import LoadResult, load_source, log_failed_attempt
 from orchestration.resources import WarehouseResource
-from orchestration.sources.factory import build_client
+from orchestration.sources.factory import build_client, client_class
 from orchestration.validation import ValidationGate
 
 PASSES_EXPECTATIONS = "passes_expectations"
 NO_WARNINGS = "no_warnings"
 
+# A live API that is down for a few minutes: Dagster re-runs the load step with exponential backoff and jitter (the
+# HTTP client already retried each request). Replay loads are never retried: a file does not heal by waiting.
+LIVE_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL,
+                                   jitter=dg.Jitter.PLUS_MINUS)
+
 
 def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
     key = dg.AssetKey(["raw", name])
     return [
-        dg.AssetCheckSpec(PASSES_EXPECTATIONS, asset=key, blocking=True,
-                          description=f"The batch passed every error-level expectation of expectations/{name}.json; "
-                                      "when it fails the batch is quarantined and dbt does not run."),
+        dg.AssetCheckSpec(PASSES_EXPECTATIONS, asset=key,
+                          description=f"The batch was read and passed every error-level expectation of "
+                                      f"expectations/{name}.json; when it fails the batch is quarantined, raw keeps "
+                                      "its last good rows and the marts that read this table are not rebuilt."),
         dg.AssetCheckSpec(NO_WARNINGS, asset=key,
                           description=f"No warn-level expectation of expectations/{name}.json failed "
                                       "(staleness, large one-day moves); never blocks."),
     ]
 
 
-def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str) -> dg.MaterializeResult:
-    run = warehouse.settings()
-    client = build_client(family, run)
-    result = load_source(warehouse.build_path(), client, context.run.run_id,
-                         None if warehouse.full_reload else warehouse.overlap_days,
-                         gate=ValidationGate(gx_root_for(run.db_path)), progress=context.log.info)
-    errors = [failure.as_record() for failure in result.errors]
+def _blocked(family: str, reason: str, failed: list[dict]) -> list[dg.AssetCheckResult]:
+    return [
+        dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                            description=reason, metadata={"source": family,
+                                                          "failed_expectations": dg.MetadataValue.json(failed)}),
+        dg.AssetCheckResult(check_name=NO_WARNINGS, passed=True, severity=dg.AssetCheckSeverity.WARN,
+                            description="nothing was loaded"),
+    ]
+
+
+def _loaded(result: LoadResult, origin: str) -> dg.MaterializeResult:
     warnings = [failure.as_record() for failure in result.warnings]
     return dg.MaterializeResult(
         metadata={
@@ -44,47 +59,70 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
             "window_start": str(result.window_start),
             "window_end": str(result.window_end),
             "validation_seconds": round(result.validation_seconds, 3),
-            "origin": client.describe(),
+            "origin": origin,
         },
         check_results=[
-            dg.AssetCheckResult(
-                check_name=PASSES_EXPECTATIONS, passed=not result.blocked, severity=dg.AssetCheckSeverity.ERROR,
-                description=result.reason() if result.blocked else "every error-level expectation held",
-                metadata={"failed_expectations": dg.MetadataValue.json(errors)},
-            ),
-            dg.AssetCheckResult(
-                check_name=NO_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
-                metadata={"warnings": dg.MetadataValue.text(json.dumps(warnings))},
-            ),
+            dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=True, severity=dg.AssetCheckSeverity.ERROR,
+                                description="every error-level expectation held"),
+            dg.AssetCheckResult(check_name=NO_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
+                                metadata={"warnings": dg.MetadataValue.text(json.dumps(warnings))}),
         ],
     )
 
 
+def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str):
+    run = warehouse.settings()
+    client = None
+    try:
+        client = build_client(family, run)
+        result = load_source(run.build_path, client, context.run.run_id,
+                             None if run.full_reload else run.overlap_days,
+                             gate=ValidationGate(run.gx_root), progress=context.log.info, window=run.backfill)
+    except Exception as exc:
+        retries_left = LIVE_RETRY_POLICY.max_retries - context.retry_number
+        if run.source_mode(family) == "live" and retries_left > 0:
+            context.log.warning(f"{family}: {exc}; Dagster retries this load ({retries_left} attempt(s) left)")
+            raise
+        if client is None:  # the load never started, so load_source logged nothing
+            log_failed_attempt(run.build_path, family, f"raw.{client_class(family).raw_table}",
+                               context.run.run_id, str(exc))
+        reason = f"{family}: failed: {exc}"
+        context.log.error(f"{reason}; raw.{client_class(family).raw_table} keeps its last good rows")
+        yield from _blocked(family, reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}])
+        return
+    if result.blocked:
+        yield from _blocked(family, result.reason(), [failure.as_record() for failure in result.errors])
+        return
+    yield _loaded(result, client.describe())
+
+
+_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE], output_required=False,
+            retry_policy=LIVE_RETRY_POLICY)
 _RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE])
 
 
 @dg.asset(name="price_bars", check_specs=_check_specs("price_bars"), **_RAW)
-def raw_price_bars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_price_bars(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Daily OHLCV bars for indexes, ETFs and mega-cap stocks, plus Cboe's VIX history."""
-    return _load(context, warehouse, "prices")
+    yield from _load(context, warehouse, "prices")
 
 
 @dg.asset(name="fred_observations", check_specs=_check_specs("fred_observations"), **_RAW)
-def raw_fred_observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_fred_observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """FRED series: Treasury yields, VIX, ICE BofA credit spreads, core CPI, fed funds."""
-    return _load(context, warehouse, "fred")
+    yield from _load(context, warehouse, "fred")
 
 
 @dg.asset(name="treasury_auctions", check_specs=_check_specs("treasury_auctions"), **_RAW)
-def raw_treasury_auctions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_treasury_auctions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """US Treasury auction results from Fiscal Data and TreasuryDirect, one row per auction."""
-    return _load(context, warehouse, "treasury")
+    yield from _load(context, warehouse, "treasury")
 
 
 @dg.asset(name="sec_company_facts", check_specs=_check_specs("sec_company_facts"), **_RAW)
-def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """SEC EDGAR XBRL company facts, one row per reported fact and filing."""
-    return _load(context, warehouse, "sec")
+    yield from _load(context, warehouse, "sec")
 
 
 RAW_ASSETS = [raw_price_bars, raw_fred_observations, raw_treasury_auctions, raw_sec_company_facts]

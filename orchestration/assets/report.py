@@ -2,17 +2,16 @@
 
 import dagster as dg
 
+from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from orchestration.report import build_report
 from orchestration.resources import WarehouseResource
 
-PUBLISHED = dg.AssetKey(["published_warehouse"])
 
-
-@dg.asset(key="evening_report", group_name="publish", kinds={"html"}, deps=[PUBLISHED])
+@dg.asset(key="evening_report", group_name="publish", kinds={"html"}, deps=[PUBLISHED_WAREHOUSE])
 def evening_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """One self-contained HTML page of the stress charts, read from the published (read-only) warehouse."""
-    published = warehouse.settings().db_path
-    path = build_report(published, warehouse.report_dir_path())
+    run = warehouse.settings()
+    path = build_report(run.db_path, run.report_path)
     context.log.info(f"report written to {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
                                           "size_bytes": path.stat().st_size})

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from orchestration import settings as defaults
-from orchestration.settings import RunSettings
-from orchestration.sources.base import SourceClient
+from orchestration.settings import SOURCE_FAMILIES as FAMILIES, RunSettings
+from orchestration.sources.base import FredClient, PriceClient, SecClient, SourceClient, TreasuryClient
 
-FAMILIES = ("prices", "fred", "treasury", "sec")
+_INTERFACES: dict[str, type[SourceClient]] = {"prices": PriceClient, "fred": FredClient,
+                                              "treasury": TreasuryClient, "sec": SecClient}
+
+
+def client_class(family: str) -> type[SourceClient]:
+    """The interface a family's live and replay clients share (its raw table, entity and date columns)."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown source family {family!r}; expected one of {FAMILIES}")
+    return _INTERFACES[family]
 
 
 def build_client(family: str, run: RunSettings) -> SourceClient:
-    """Replay reads the data directory; live calls the public API (and needs its key or user agent)."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown source family {family!r}; expected one of {FAMILIES}")
-    if run.mode == "replay":
+    """Replay reads the data directory; live calls the public API (or the base URL `run.api_urls` names for it),
+    and needs its key or user agent."""
+    client_class(family)
+    if run.source_mode(family) == "replay":
         from orchestration.sources import replay
 
         return {
@@ -22,6 +30,7 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
             "treasury": replay.ReplayTreasuryClient,
             "sec": replay.ReplaySecClient,
         }[family](run.data_dir)
+    base_url = run.api_urls.get(family)
     if family == "prices":
         from orchestration.sources.live_prices import LivePriceClient
 
@@ -29,11 +38,11 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
     if family == "fred":
         from orchestration.sources.live_fred import LiveFredClient
 
-        return LiveFredClient(defaults.DEFAULT_FRED_SERIES)
+        return LiveFredClient(defaults.DEFAULT_FRED_SERIES, base_url=base_url)
     if family == "treasury":
         from orchestration.sources.live_treasury import LiveTreasuryClient
 
-        return LiveTreasuryClient()
+        return LiveTreasuryClient(base_url=base_url)
     from orchestration.sources.live_sec import LiveSecClient
 
-    return LiveSecClient(defaults.live_sec_ciks())
+    return LiveSecClient(defaults.live_sec_ciks(), base_url=base_url)

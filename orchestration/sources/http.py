@@ -1,4 +1,4 @@
-"""A polite HTTP session: a request-rate ceiling, and retries with backoff on 429 and 5xx."""
+"""A polite HTTP session: a request-rate ceiling, and retries (tenacity) with jittered backoff on 429 and 5xx."""
 
 from __future__ import annotations
 
@@ -6,16 +6,42 @@ import time
 from collections.abc import Callable, Mapping
 
 import requests
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF_SECONDS = 60.0
 
 
 class HttpError(RuntimeError):
     """A request that failed for good (retries exhausted, or a status that retrying cannot fix)."""
 
 
+class _Transient(Exception):
+    """A failure worth another attempt: a retryable status or a lost connection."""
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.retry_after = retry_after
+
+
+class _RetryAfterOrBackoff:
+    """Wait what the server's Retry-After asks for, else exponential backoff with jitter."""
+
+    def __init__(self, backoff_seconds: float):
+        self.backoff = wait_exponential_jitter(multiplier=backoff_seconds, max=MAX_BACKOFF_SECONDS,
+                                               jitter=backoff_seconds)
+
+    def __call__(self, state: RetryCallState) -> float:
+        problem = state.outcome.exception() if state.outcome else None
+        if isinstance(problem, _Transient) and problem.retry_after is not None:
+            return min(problem.retry_after, MAX_BACKOFF_SECONDS)
+        return self.backoff(state)
+
+
 class PoliteSession:
-    """GETs JSON at most `max_per_second` times a second, retrying transient failures `retries` times."""
+    """GETs JSON at most `max_per_second` times a second (retries included), retrying transient failures
+    `retries` times."""
 
     def __init__(self, headers: Mapping[str, str] | None = None, max_per_second: float = 10.0, retries: int = 4,
                  backoff_seconds: float = 0.5, timeout_seconds: float = 30.0,
@@ -39,29 +65,30 @@ class PoliteSession:
                 self.sleep(wait)
         self._last_request_at = self.clock()
 
+    def _get_once(self, url: str, params: Mapping[str, str] | None) -> object:
+        self._wait_for_slot()
+        self.requests_sent += 1
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout_seconds)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Transient(f"connection failed ({exc})") from exc
+        if response.status_code in RETRY_STATUSES:
+            retry_after = response.headers.get("Retry-After", "")
+            raise _Transient(f"HTTP {response.status_code}",
+                             float(retry_after) if retry_after.isdigit() else None)
+        if response.status_code != 200:
+            raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise HttpError(f"{url}: response is not valid JSON ({exc})") from exc
+
     def get_json(self, url: str, params: Mapping[str, str] | None = None) -> object:
-        """GET and decode JSON, retrying 429/5xx and connection errors with exponential backoff."""
-        last_problem = ""
-        for attempt in range(self.retries + 1):
-            self._wait_for_slot()
-            self.requests_sent += 1
-            try:
-                response = self.session.get(url, params=params, timeout=self.timeout_seconds)
-            except requests.ConnectionError as exc:
-                last_problem = f"connection failed ({exc})"
-            else:
-                if response.status_code == 200:
-                    try:
-                        return response.json()
-                    except ValueError as exc:
-                        raise HttpError(f"{url}: response is not valid JSON ({exc})") from exc
-                if response.status_code not in RETRY_STATUSES:
-                    raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}")
-                last_problem = f"HTTP {response.status_code}"
-                retry_after = response.headers.get("Retry-After", "")
-                if attempt < self.retries and retry_after.isdigit():
-                    self.sleep(float(retry_after))
-                    continue
-            if attempt < self.retries:
-                self.sleep(self.backoff_seconds * 2**attempt)
-        raise HttpError(f"{url}: gave up after {self.retries + 1} attempts, last {last_problem}")
+        """GET and decode JSON, retrying 429/5xx and connection errors with jittered exponential backoff."""
+        retrying = Retrying(stop=stop_after_attempt(self.retries + 1), wait=_RetryAfterOrBackoff(self.backoff_seconds),
+                            retry=retry_if_exception_type(_Transient), sleep=self.sleep)
+        try:
+            return retrying(self._get_once, url, params)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            raise HttpError(f"{url}: gave up after {self.retries + 1} attempts, last {last}") from last

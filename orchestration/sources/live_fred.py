@@ -16,7 +16,7 @@ from orchestration.sources.parse_fred import FRED_COLUMNS
 class LiveFredClient(FredClient):
     """Asks FRED for each configured series from its start date on."""
 
-    def __init__(self, series_ids: Sequence[str], api_key: str | None = None):
+    def __init__(self, series_ids: Sequence[str], api_key: str | None = None, base_url: str | None = None):
         key = api_key or os.environ.get("FRED_API_KEY")
         if not key:
             raise MissingCredentialError("FRED_API_KEY", "live FRED loads need a free key from "
@@ -24,6 +24,8 @@ class LiveFredClient(FredClient):
         from fredapi import Fred  # imported here so replay runs never need it configured
 
         self.fred = Fred(api_key=key)
+        if base_url:  # a mirror or a local replica of the FRED API (fredapi builds every URL from root_url)
+            self.fred.root_url = base_url.rstrip("/")
         self.series_ids = list(series_ids)
 
     def describe(self) -> str:

@@ -13,14 +13,17 @@ from orchestration.sources.errors import MissingCredentialError
 from orchestration.sources.http import PoliteSession
 from orchestration.sources.parse_sec import SEC_COLUMNS, parse_companyfacts
 
-COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:0>10}.json"
+SEC_BASE_URL = "https://data.sec.gov"
+COMPANYFACTS_PATH = "/api/xbrl/companyfacts/CIK{cik:0>10}.json"
+COMPANYFACTS_URL = SEC_BASE_URL + COMPANYFACTS_PATH
 SEC_MAX_REQUESTS_PER_SECOND = 10  # the SEC's fair-access ceiling
 
 
 class LiveSecClient(SecClient):
     """One companyfacts request per CIK, at most ten a second, retrying 429 and 5xx with backoff."""
 
-    def __init__(self, ciks: Sequence[str], user_agent: str | None = None, session: PoliteSession | None = None):
+    def __init__(self, ciks: Sequence[str], user_agent: str | None = None, session: PoliteSession | None = None,
+                 base_url: str | None = None):
         agent = user_agent or os.environ.get("SEC_USER_AGENT")
         if not agent:
             raise MissingCredentialError("SEC_USER_AGENT", "the SEC requires a User-Agent naming you and an "
@@ -28,6 +31,7 @@ class LiveSecClient(SecClient):
         self.ciks = [str(cik).lstrip("0") for cik in ciks]
         self.session = session or PoliteSession(max_per_second=SEC_MAX_REQUESTS_PER_SECOND)
         self.session.session.headers["User-Agent"] = agent
+        self.url_template = (base_url or SEC_BASE_URL).rstrip("/") + COMPANYFACTS_PATH
 
     def describe(self) -> str:
         return f"SEC companyfacts API ({len(self.ciks)} companies)"
@@ -35,7 +39,7 @@ class LiveSecClient(SecClient):
     def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
         frames = []
         for cik in self.ciks:
-            url = COMPANYFACTS_URL.format(cik=cik)
+            url = self.url_template.format(cik=cik)
             frames.append(parse_companyfacts(self.session.get_json(url), url))
         frames = [frame for frame in frames if not frame.empty]
         facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEC_COLUMNS)

@@ -11,18 +11,21 @@ from orchestration.sources.base import TreasuryClient
 from orchestration.sources.http import PoliteSession
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, parse_treasury_payload
 
-AUCTIONS_URL = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service/v1/accounting/od/auctions_query"
+FISCAL_DATA_BASE_URL = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
+AUCTIONS_PATH = "/v1/accounting/od/auctions_query"
+AUCTIONS_URL = FISCAL_DATA_BASE_URL + AUCTIONS_PATH
 
 
 class LiveTreasuryClient(TreasuryClient):
     """Pages through every auction dated on or after the earliest start date asked for."""
 
-    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000):
+    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000, base_url: str | None = None):
         self.session = session or PoliteSession(max_per_second=5)
         self.page_size = page_size
+        self.url = (base_url or FISCAL_DATA_BASE_URL).rstrip("/") + AUCTIONS_PATH
 
     def describe(self) -> str:
-        return "Treasury Fiscal Data auctions_query"
+        return f"Treasury Fiscal Data auctions_query ({self.url})"
 
     def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
         params = {"sort": "auction_date", "page[size]": str(self.page_size)}
@@ -30,8 +33,8 @@ class LiveTreasuryClient(TreasuryClient):
             params["filter"] = f"auction_date:gte:{min(since.values()).isoformat()}"
         frames, page = [], 1
         while True:
-            payload = self.session.get_json(AUCTIONS_URL, params={**params, "page[number]": str(page)})
-            frame = parse_treasury_payload(payload, f"{AUCTIONS_URL} page {page}")
+            payload = self.session.get_json(self.url, params={**params, "page[number]": str(page)})
+            frame = parse_treasury_payload(payload, f"{self.url} page {page}")
             if not frame.empty:
                 frames.append(frame)
             total_pages = int((payload.get("meta") or {}).get("total-pages") or 1)

@@ -118,7 +118,10 @@ def test_sec_gives_up_after_exhausting_retries_on_5xx():
     with pytest.raises(HttpError, match="gave up after 4 attempts, last HTTP 503"):
         client.fetch({})
     assert len(responses.calls) == 4
-    assert [s for s in slept if s >= 0.5] == [0.5, 1.0, 2.0]  # exponential backoff between attempts
+    backoffs = [s for s in slept if s >= 0.5]  # the rate ceiling's waits are shorter
+    # exponential backoff between attempts (0.5, 1, 2 s), each with up to 0.5 s of random jitter
+    assert len(backoffs) == 3
+    assert all(base <= wait <= base + 0.5 for base, wait in zip([0.5, 1.0, 2.0], backoffs))
 
 
 @responses.activate

@@ -1,0 +1,67 @@
+"""One writer per warehouse: a run holds an OS file lock beside the warehouse from its first step to its last.
+
+The lock (`filelock`, an fcntl lock on POSIX) is released by the kernel when its process dies, so a killed run never
+leaves the warehouse locked. A second run, from the CLI, the UI, the schedule or a backfill, waits up to its
+`wait_seconds` and is then refused with the holder's run id: it never touches the build file of the run in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run is writing this warehouse."""
+
+
+def lock_path_for(warehouse: Path) -> Path:
+    """warehouse/stresswatch.duckdb -> warehouse/stresswatch.writer.lock"""
+    return warehouse.with_name(f"{warehouse.stem}.writer.lock")
+
+
+def _holder_path(lock_path: Path) -> Path:
+    return lock_path.with_name(lock_path.name + ".holder.json")
+
+
+def describe_holder(lock_path: Path) -> str:
+    """Who holds the lock, as the holder wrote it (best effort: the holder may be finishing right now)."""
+    try:
+        holder = json.loads(_holder_path(lock_path).read_text())
+    except (OSError, ValueError):
+        return "another run"
+    return f"run {holder.get('run_id')} (pid {holder.get('pid')}, since {holder.get('since')})"
+
+
+class WriterLock:
+    """Held by one run of one warehouse at a time."""
+
+    def __init__(self, warehouse: Path, run_id: str):
+        self.warehouse = warehouse
+        self.lock_path = lock_path_for(warehouse)
+        self.run_id = run_id
+        self._lock = FileLock(str(self.lock_path))
+
+    def acquire(self, wait_seconds: float = 0.0) -> WriterLock:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=wait_seconds)
+        except Timeout:
+            raise WarehouseBusyError(
+                f"{self.warehouse} is being written by "
+                f"{describe_holder(self.lock_path)}; run {self.run_id} did not start "
+                f"(waited {wait_seconds:g} s) and changed nothing. Run it again when that run has finished."
+            ) from None
+        _holder_path(self.lock_path).write_text(json.dumps({
+            "run_id": self.run_id, "pid": os.getpid(),
+            "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+        return self
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            _holder_path(self.lock_path).unlink(missing_ok=True)
+            self._lock.release()
