@@ -81,16 +81,17 @@ def command_run(args: argparse.Namespace) -> int:
     from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
 
     published = engine != "spark" and _published_by(run.db_path, result.run_id)
+    succeeded = result.success and (engine == "spark" or published)  # a skipped publish step is no success
     if getattr(args, "timings", None):
         import json
 
         args.timings.write_text(json.dumps({"run_id": result.run_id, "success": result.success,
                                             "steps": step_timings(instance, result.run_id)}, indent=2))
-    outcomes = load_outcomes(run.db_path if result.success or published else run.build_path, result.run_id)
+    outcomes = load_outcomes(run.db_path if published else run.build_path, result.run_id)
     for source, _, _, warnings in outcomes:
         for warning in warnings:
             print(f"warning: {source}: {warning}")
-    if not result.success:
+    if not succeeded:
         blocked = [f"{source}: {status}: {message}" for source, status, message, _ in outcomes
                    if status in ("quarantined", "unreadable", "failed")]
         reason = " | ".join(blocked) if blocked else _failure_reason(result)

@@ -41,8 +41,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._settings = self._resolve()
-        if context.dagster_run is not None:  # a run writes; a sensor evaluation only reads
-            self._lock = WriterLock(self._settings.db_path, context.dagster_run.run_id).acquire(
+        if context.run is not None:  # a run writes; a sensor evaluation only reads
+            self._lock = WriterLock(self._settings.db_path, context.run.run_id).acquire(
                 self.writer_wait_seconds)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002

@@ -9,11 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publishing import build_path_for
+from orchestration.blocked_sources import marts_reading
+from orchestration.dbt_setup import dbt_project
 from orchestration.raw_layer import RAW_TABLES
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
+CLIENT_TABLES = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions",
+                 "sec": "sec_company_facts"}
 
 
 @pytest.fixture(scope="module")
@@ -150,14 +153,18 @@ def quarantined(db: Path, source: str, check: str) -> int:
     return batch_rows + files
 
 
+def stale_relations_of(db: Path) -> dict[str, str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute("select relation, stale_reason from marts.build_info where is_stale").fetchall())
+
+
 @pytest.mark.parametrize("case", sorted(CATALOGUE))
-def test_bad_input_is_quarantined_and_blocks_the_marts(case, built_db, sample_copy, tmp_path, capsys):
+def test_bad_input_is_quarantined_and_blocks_only_what_reads_it(case, built_db, sample_copy, tmp_path, capsys):
     source, check, mutate = CATALOGUE[case]
     db = tmp_path / "w.duckdb"
     copy_warehouse(built_db, db)
     raw_before = {table: table_snapshot(db, table) for table in RAW}
     derived_before = derived_snapshot(db)
-    published_bytes = db.read_bytes()
     mutate(sample_copy)
     capsys.readouterr()
 
@@ -166,13 +173,20 @@ def test_bad_input_is_quarantined_and_blocks_the_marts(case, built_db, sample_co
     error = capsys.readouterr().err.strip()
     assert re.match(rf"stresswatch run failed: {source}: (quarantined|unreadable): ", error), error
     assert check in error
-    assert db.read_bytes() == published_bytes  # nothing published
     assert {table: table_snapshot(db, table) for table in RAW} == raw_before
-    assert derived_snapshot(db) == derived_before
-    build = build_path_for(db)  # the failed run's build, kept for diagnosis, holds the quarantine and the log
-    assert quarantined(build, source, check) > 0
-    assert {table: table_snapshot(build, table) for table in RAW} == raw_before
-    with duckdb.connect(str(build), read_only=True) as con:
+    # the evening is still published; the bad source's raw table and every mart reading it are marked stale and
+    # keep their last good rows, row for row (an incremental mart would otherwise carry a new _built_at)
+    raw_table = f"raw.{CLIENT_TABLES[source]}"
+    stale = stale_relations_of(db)
+    readers = marts_reading(dbt_project.manifest_path, [raw_table])
+    assert set(stale) == {raw_table, *readers} and "marts.fct_stress_alerts" in readers
+    assert check in stale[raw_table] and raw_table in stale["marts.fct_stress_alerts"]
+    if source in ("prices", "fred"):  # the index's components come from these two
+        assert "marts.fct_market_stress_daily" in readers
+    for mart in readers:
+        assert table_snapshot(db, mart) == derived_before[mart], mart
+    assert quarantined(db, source, check) > 0  # the published warehouse holds the quarantine and the log
+    with duckdb.connect(str(db), read_only=True) as con:
         statuses = con.execute("select status from raw.load_log where source = $s order by started_at desc limit 1",
                                {"s": source}).fetchone()
     assert statuses[0] in ("quarantined", "unreadable")

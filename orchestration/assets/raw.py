@@ -37,14 +37,18 @@ def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def _blocked(family: str, reason: str, failed: list[dict]) -> list[dg.AssetCheckResult]:
-    return [
-        dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                            description=reason, metadata={"source": family,
-                                                          "failed_expectations": dg.MetadataValue.json(failed)}),
-        dg.AssetCheckResult(check_name=NO_WARNINGS, passed=True, severity=dg.AssetCheckSeverity.WARN,
-                            description="nothing was loaded"),
-    ]
+def _blocked(family: str, status: str, reason: str, failed: list[dict]) -> dg.MaterializeResult:
+    # Still an output: a step without one would skip every downstream step, and only the readers of this source
+    # are to be held back (by the dbt asset). The metadata says the table was not changed.
+    return dg.MaterializeResult(
+        metadata={"status": status, "raw_changed": False, "reason": reason[:2000]},
+        check_results=[
+            dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                description=reason[:2000],
+                                metadata={"source": family, "failed_expectations": dg.MetadataValue.json(failed)}),
+            dg.AssetCheckResult(check_name=NO_WARNINGS, passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                description="nothing was loaded"),
+        ])
 
 
 def _loaded(result: LoadResult, origin: str) -> dg.MaterializeResult:
@@ -70,7 +74,7 @@ def _loaded(result: LoadResult, origin: str) -> dg.MaterializeResult:
     )
 
 
-def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str):
+def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str) -> dg.MaterializeResult:
     run = warehouse.settings()
     client = None
     try:
@@ -88,41 +92,38 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
                                context.run.run_id, str(exc))
         reason = f"{family}: failed: {exc}"
         context.log.error(f"{reason}; raw.{client_class(family).raw_table} keeps its last good rows")
-        yield from _blocked(family, reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}])
-        return
+        return _blocked(family, "failed", reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}])
     if result.blocked:
-        yield from _blocked(family, result.reason(), [failure.as_record() for failure in result.errors])
-        return
-    yield _loaded(result, client.describe())
+        return _blocked(family, result.status, result.reason(), [failure.as_record() for failure in result.errors])
+    return _loaded(result, client.describe())
 
 
-_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE], output_required=False,
+_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE],
             retry_policy=LIVE_RETRY_POLICY)
-_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE])
 
 
 @dg.asset(name="price_bars", check_specs=_check_specs("price_bars"), **_RAW)
-def raw_price_bars(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_price_bars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Daily OHLCV bars for indexes, ETFs and mega-cap stocks, plus Cboe's VIX history."""
-    yield from _load(context, warehouse, "prices")
+    return _load(context, warehouse, "prices")
 
 
 @dg.asset(name="fred_observations", check_specs=_check_specs("fred_observations"), **_RAW)
-def raw_fred_observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_fred_observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """FRED series: Treasury yields, VIX, ICE BofA credit spreads, core CPI, fed funds."""
-    yield from _load(context, warehouse, "fred")
+    return _load(context, warehouse, "fred")
 
 
 @dg.asset(name="treasury_auctions", check_specs=_check_specs("treasury_auctions"), **_RAW)
-def raw_treasury_auctions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_treasury_auctions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """US Treasury auction results from Fiscal Data and TreasuryDirect, one row per auction."""
-    yield from _load(context, warehouse, "treasury")
+    return _load(context, warehouse, "treasury")
 
 
 @dg.asset(name="sec_company_facts", check_specs=_check_specs("sec_company_facts"), **_RAW)
-def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """SEC EDGAR XBRL company facts, one row per reported fact and filing."""
-    yield from _load(context, warehouse, "sec")
+    return _load(context, warehouse, "sec")
 
 
 RAW_ASSETS = [raw_price_bars, raw_fred_observations, raw_treasury_auctions, raw_sec_company_facts]
