@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,10 +48,71 @@ def run_dbt(db: Path, *args: str, target_path: Path, project_dir: Path | None = 
     project_dir = project_dir or DBT_PROJECT_DIR
     return subprocess.run(
         [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-         "--target-path", str(target_path)],
+         "--target-path", str(target_path), "--vars", json.dumps({"warehouse_path": str(db)})],
         capture_output=True, text=True, cwd=project_dir,
-        env={**os.environ, "STRESSWATCH_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
+
+
+def dagster_instance(home: Path):
+    """A persistent Dagster instance (SQLite run and event storage) in `home`, as the daemon and the UI use."""
+    import dagster as dg
+
+    from orchestration.instance import ensure_dagster_home
+
+    return dg.DagsterInstance.from_config(str(ensure_dagster_home(home)))
+
+
+def execute_daily(instance, db: Path, data_dir: Path | None = None, **config):
+    """The daily job executed by Dagster itself (execute_job on a persistent instance), not by the CLI wrapper."""
+    import dagster as dg
+
+    from orchestration.definitions import daily_job_definition
+
+    warehouse = {"db_path": str(db), **({"data_dir": str(data_dir)} if data_dir else {}), **config}
+    return dg.execute_job(dg.reconstructable(daily_job_definition), instance=instance,
+                          run_config={"resources": {"warehouse": {"config": warehouse}}}, raise_on_error=False)
+
+
+MART_KEYS = {"fct_equity_daily": "symbol, trade_date", "fct_rates_daily": "obs_date",
+             "fct_credit_spreads_daily": "obs_date", "fct_macro_monthly": "month",
+             "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",
+             "fct_securities_losses_quarterly": "cik, period_end", "fct_megacap_daily": "trade_date",
+             "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date",
+             "fct_market_stress_daily": "obs_date", "fct_stress_alerts": "alert_date, rule_id, subject"}
+
+
+def mart_rows(db: Path, mart: str) -> list[tuple]:
+    """A mart's rows without build metadata (when a row was computed), sorted by its key."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = [name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = $t "
+            "and not starts_with(column_name, '_') order by ordinal_position", {"t": mart}).fetchall()]
+        return con.execute(f"select {', '.join(columns)} from marts.{mart} order by {MART_KEYS[mart]}").fetchall()
+
+
+def raw_rows(db: Path, table: str) -> list[tuple]:
+    """A raw table's rows without load metadata (_loaded_at, _run_id), sorted."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = [name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t "
+            "and not starts_with(column_name, '_') order by ordinal_position", {"t": table}).fetchall()]
+        return sorted(con.execute(f"select {', '.join(columns)} from raw.{table}").fetchall(), key=repr)
+
+
+def assert_same_marts(left: Path, right: Path) -> None:
+    """Every mart equal row for row; floats to 1e-12 (window sums may add in another order)."""
+    import math
+
+    for mart in MART_KEYS:
+        left_rows, right_rows = mart_rows(left, mart), mart_rows(right, mart)
+        assert len(left_rows) == len(right_rows), mart
+        for left_row, right_row in zip(left_rows, right_rows):
+            for a, b in zip(left_row, right_row, strict=True):
+                if isinstance(a, float) and isinstance(b, float):
+                    assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (mart, left_row, right_row)
+                else:
+                    assert a == b, (mart, left_row, right_row)
 
 
 def run_cli(*args: str) -> int:

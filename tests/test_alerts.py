@@ -36,8 +36,9 @@ def webhook():
 
 
 def evaluate(db):
-    context = dg.build_sensor_context(resources={"warehouse": WarehouseResource(db_path=str(db))})
-    return stress_alerts_sensor(context)
+    # the resource sets up per evaluation (settings resolved once), so the context is opened as the daemon opens it
+    with dg.build_sensor_context(resources={"warehouse": WarehouseResource(db_path=str(db))}) as context:
+        return stress_alerts_sensor(context)
 
 
 def test_the_sensor_delivers_each_alert_exactly_once(sample_warehouse, tmp_path, webhook, monkeypatch):
