@@ -45,7 +45,7 @@ def dbt_exclusions(blocked: list[BlockedSource]) -> list[str]:
     """dbt selector arguments that leave out every node downstream of a blocked source (the source itself is data)."""
     if not blocked:
         return []
-    return ["--exclude", *(f"source:{source.raw_table}+" for source in blocked)]
+    return ["--exclude", " ".join(f"source:{source.raw_table}+" for source in blocked)]  # one value: a union
 
 
 def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[str]]:

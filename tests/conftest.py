@@ -74,6 +74,13 @@ def execute_daily(instance, db: Path, data_dir: Path | None = None, **config):
                           run_config={"resources": {"warehouse": {"config": warehouse}}}, raise_on_error=False)
 
 
+def failure_of(result) -> str:
+    """What went wrong in a Dagster run, for assertion messages."""
+    from orchestration.cli import _failure_reason
+
+    return "" if result.success else _failure_reason(result)
+
+
 MART_KEYS = {"fct_equity_daily": "symbol, trade_date", "fct_rates_daily": "obs_date",
              "fct_credit_spreads_daily": "obs_date", "fct_macro_monthly": "month",
              "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",

@@ -11,7 +11,7 @@ import duckdb
 
 from orchestration.raw_layer import RAW_TABLES
 from orchestration.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
-from tests.conftest import assert_same_marts, dagster_instance, execute_daily, raw_rows
+from tests.conftest import assert_same_marts, dagster_instance, execute_daily, failure_of, raw_rows
 
 
 def _fresh_clone(target: Path) -> Path:
@@ -88,12 +88,12 @@ def test_three_evenings_through_the_job_equal_one_full_build(sample_warehouse, t
     data = tmp_path / "data"
     evenings = ["2025-12-29", "2025-12-30", "2025-12-31"]
     first = execute_daily(instance, db, _cut(SAMPLE_DATA_DIR, data, "2025-12-26"))
-    assert first.success
+    assert first.success, failure_of(first)
     run_ids = [first.run_id]
     for evening in evenings:  # the data directory advances one session each evening
         shutil.rmtree(data)
         result = execute_daily(instance, db, _cut(SAMPLE_DATA_DIR, data, evening))
-        assert result.success, evening
+        assert result.success, (evening, failure_of(result))
         run_ids.append(result.run_id)
         with duckdb.connect(str(db), read_only=True) as con:
             newest = con.execute("select max(trade_date) from marts.fct_equity_daily").fetchone()[0]
@@ -119,15 +119,16 @@ def test_a_backfill_run_twice_equals_one_full_build(sample_warehouse, tmp_path):
                   if "2025-11-17" <= line[:10] <= "2025-11-21" else line
                   for line in lines for fields in [line.split(",")]]
         path.write_text("\n".join(halved) + "\n")
-    assert execute_daily(instance, db, unrevised).success
+    unrevised_run = execute_daily(instance, db, unrevised)
+    assert unrevised_run.success, failure_of(unrevised_run)
     assert raw_rows(db, "price_bars") != raw_rows(sample_warehouse, "price_bars")
 
     window = {"backfill_from": "2025-11-17", "backfill_to": "2025-11-21"}
     first = execute_daily(instance, db, SAMPLE_DATA_DIR, **window)
-    assert first.success
+    assert first.success, failure_of(first)
     after_first = {table.name: raw_rows(db, table.name) for table in RAW_TABLES.values()}
     second = execute_daily(instance, db, SAMPLE_DATA_DIR, **window)
-    assert second.success
+    assert second.success, failure_of(second)
 
     for table in RAW_TABLES.values():
         assert raw_rows(db, table.name) == after_first[table.name] == raw_rows(sample_warehouse, table.name)
