@@ -17,14 +17,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dbt manifest Dagster builds its asset graph from: written at install, rewritten when a dbt file changes.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
+	$(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null)
+
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	$(BIN)/python -m orchestration.dbt_setup
+
+install: $(STAMP) $(MANIFEST)
 
 # The suite also exercises the Spark engine: the `spark` extra on top of the default install.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),spark]'
 	touch $(TEST_STAMP)
 
-run: $(STAMP)
+run: install
 	$(BIN)/stresswatch run
 
 # Debian packages the tests use: headless Chromium renders the evening report, Java 17 runs Spark.
@@ -39,17 +47,17 @@ system-deps:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 		else echo "install Java 17 (apt-get install openjdk-17-jre-headless) for the Spark tests"; fi; }
 
-test: $(TEST_STAMP) system-deps
+test: $(TEST_STAMP) $(MANIFEST) system-deps
 	$(BIN)/python -m pytest
 
-# The Dagster UI on the code location; state (runs, schedules) lives in warehouse/.dagster.
-dev: $(STAMP)
-	mkdir -p warehouse/.dagster
+# The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).
+dev: install
+	$(BIN)/python -m orchestration.instance $(CURDIR)/warehouse/.dagster
 	DAGSTER_HOME=$(CURDIR)/warehouse/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/dagster dev -m orchestration.definitions
 
 # The index at known stress episodes: make history DATA_DIR=/path/to/full/data-directory
-history: $(STAMP)
+history: install
 	@test -n "$(DATA_DIR)" || (echo "usage: make history DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
 	$(BIN)/stresswatch history --data-dir $(DATA_DIR)
 
@@ -58,12 +66,12 @@ history: $(STAMP)
 SCALE ?= sample,100,1000
 ENGINES ?= duckdb
 OUT ?= bench/results$(if $(findstring spark,$(ENGINES)),-spark,)$(if $(findstring 8000,$(SCALE)),-8000,).json
-bench: $(STAMP)
+bench: install
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench$(if $(findstring spark,$(ENGINES)),$(comma)spark,)]'
 	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),) \
 		--engines $(ENGINES) --out $(OUT)
 
-bench-validation: $(STAMP)
+bench-validation: install
 	$(BIN)/python bench/validation_overhead.py
 
 clean:

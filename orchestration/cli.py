@@ -11,23 +11,13 @@ from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_set
 
 
 def _failure_reason(result) -> str:
-    """The first step failure's own message without Dagster's wrapping, else why the run itself failed."""
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            error = event.step_failure_data.error
-            while error.cause is not None and error.cls_name in ("DagsterExecutionStepExecutionError",):
-                error = error.cause
-            message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
-            return f"{event.step_key.replace('__', '.')}: {message}"
-    for event in result.all_events:
-        if event.event_type_value == "RUN_FAILURE":
-            error = getattr(event.event_specific_data, "error", None)
-            while error is not None and error.cause is not None:  # the innermost error is the one that says why
-                error = error.cause
-            if error is not None:
-                return error.message.strip().splitlines()[0]
-            return event.message or "the run failed"
-    return "the run did not succeed (no step failure recorded)"
+    """The failed step and its own message without Dagster's wrapping, else why the run itself failed."""
+    from orchestration.run_failures import describe_failure
+
+    failure = describe_failure(result.all_events)
+    if failure is None:
+        return "the run did not succeed (no step failure recorded)"
+    return f"{failure.step}: {failure.reason}"
 
 
 def step_timings(instance, run_id: str) -> dict[str, float]:

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.alerts import FailureAlert, deliver_failure_alert, deliver_new_alerts
 from orchestration.resources import WarehouseResource
+from orchestration.run_failures import RunFailure, describe_failure
 from orchestration.schedules import daily_job, spark_job
 
 
@@ -16,27 +17,12 @@ def stress_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: Warehou
     return dg.SkipReason(f"delivered {len(delivered)} new alert(s)")
 
 
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
-
-
 def failure_alert_for(context: dg.RunFailureSensorContext) -> FailureAlert:
-    """The failed step, the sources it names and the reason, from the run's own failure events."""
+    """The failed step, the sources it names and the reason, from the run's own events."""
     run = context.dagster_run
-    for event in context.get_step_failure_events():
-        data = event.step_failure_data
-        user = data.user_failure_data
-        metadata = {key: value.value for key, value in (user.metadata if user else {}).items()}
-        error = data.error
-        while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
-            error = error.cause
-        reason = (user.description if user and user.description else _first_line(error.message) if error else "")
-        steps = metadata.get("steps") or [event.step_key.replace("__", ".")]
-        return FailureAlert(run.run_id, run.job_name, ", ".join(steps), tuple(metadata.get("sources") or ()),
-                            reason.strip())
-    # no step failed: the run failed to start (the warehouse was busy, a resource could not be set up)
-    return FailureAlert(run.run_id, run.job_name, "run start", (),
-                        _first_line(context.failure_event.message or "the run failed"))
+    events = [record.dagster_event for record in context.instance.all_logs(run.run_id) if record.is_dagster_event]
+    failure = describe_failure(events) or RunFailure("run", (), context.failure_event.message or "the run failed")
+    return FailureAlert(run.run_id, run.job_name, failure.step, failure.sources, failure.reason)
 
 
 @dg.run_failure_sensor(name="run_failure_alerts", monitored_jobs=[daily_job, spark_job],
