@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime
+from datetime import time as dt_time
 from functools import cached_property
 from pathlib import Path
 
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 
+from orchestration.freshness import deadlines
+from orchestration.market_calendar import NEW_YORK
 from orchestration.raw_layer import RawTable
 from orchestration.settings import PROJECT_ROOT
 
@@ -79,11 +84,6 @@ class ValidationReport(SplitsFailures):
     @property
     def passed(self) -> bool:
         return not self.errors
-
-
-def staleness_limits() -> dict[str, int]:
-    """Per source family, how old the newest row may be before a staleness warning."""
-    return json.loads((EXPECTATIONS_DIR / "staleness.json").read_text())["max_age_days"]
 
 
 def _key_text(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
@@ -182,7 +182,10 @@ class ValidationGate:
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
-        today = today or date.today()
+        # the staleness check's bound is the source's deadline on the NYSE calendar (orchestration/freshness.py)
+        now = (datetime.combine(today, dt_time(23, 59), ZoneInfo(NEW_YORK)) if today
+               else datetime.now(ZoneInfo(NEW_YORK)))
+        today = now.date()
         frame = prepare_frame(table, batch)
         definition = self._validation_definition(table)
         key_columns = list(table.key)
@@ -190,7 +193,7 @@ class ValidationGate:
             batch_parameters={"dataframe": frame},
             expectation_parameters={
                 "today": pd.Timestamp(today),
-                "fresh_since": pd.Timestamp(today - timedelta(days=staleness_limits()[family])),
+                "fresh_since": pd.Timestamp(deadlines()[family].due_date(now)),
             },
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": key_columns,
                            "partial_unexpected_count": _EXAMPLES},

@@ -8,6 +8,7 @@ import dagster as dg
 from orchestration.alerts import failure_ledger_path_for
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import run_failure_alerts
+from orchestration.status import status_text
 from tests.conftest import FIXTURES, copy_warehouse, dagster_instance, execute_daily, mart_rows
 from tests.replica_server import Replica, serve
 
@@ -73,6 +74,11 @@ def test_a_source_failing_for_good_alerts_once_and_the_other_marts_are_published
     assert info["raw.treasury_auctions"] and info["marts.fct_treasury_auctions"]
     assert not info["marts.fct_rates_daily"] and not info["marts.fct_market_stress_daily"]
     assert mart_rows(db, "fct_treasury_auctions") == treasury_before  # the last good rows stay
+    # status and the evening report say what is stale and why
+    status = status_text(db)
+    assert "NOT REFRESHED by the last run" in status and "marts.fct_treasury_auctions: not rebuilt" in status
+    report = (db.parent / "report" / "index.html").read_text()
+    assert 'id="stale"' in report and "raw.treasury_auctions" in report and "HTTP 503" in report
 
     # the failure sensor, evaluated as the daemon does, and evaluated again: one message
     run = instance.get_run_by_id(result.run_id)

@@ -6,17 +6,22 @@ run: its raw table keeps its last good rows, its checks fail, and only the marts
 """
 
 import json
+from datetime import datetime, timezone
 
 import dagster as dg
+import duckdb
 
 from orchestration.assets.publish import BUILD_DATABASE
+from orchestration.freshness import freshness_verdict
 from orchestration.loading import LoadResult, load_source, log_failed_attempt
+from orchestration.raw_layer import RAW_TABLES
 from orchestration.resources import WarehouseResource
 from orchestration.sources.factory import build_client, client_class
 from orchestration.validation import ValidationGate
 
 PASSES_EXPECTATIONS = "passes_expectations"
 NO_WARNINGS = "no_warnings"
+FRESH_BY_DEADLINE = "fresh_by_deadline"
 
 # A live API that is down for a few minutes: Dagster re-runs the load step with exponential backoff and jitter (the
 # HTTP client already retried each request). Replay loads are never retried: a file does not heal by waiting.
@@ -34,10 +39,29 @@ def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(NO_WARNINGS, asset=key,
                           description=f"No warn-level expectation of expectations/{name}.json failed "
                                       "(staleness, large one-day moves); never blocks."),
+        dg.AssetCheckSpec(FRESH_BY_DEADLINE, asset=key,
+                          description="The table's newest row meets the source's deadline on the NYSE calendar "
+                                      "(meta.deadline in dbt_project/models/staging/_raw__sources.yml); never blocks."),
     ]
 
 
-def _blocked(family: str, status: str, reason: str, failed: list[dict]) -> dg.MaterializeResult:
+def _freshness(run, family: str) -> dg.AssetCheckResult:
+    """The deadline check on the whole raw table after the load (a blocked source is judged on its last good rows)."""
+    table = RAW_TABLES[client_class(family).raw_table]
+    newest = None
+    if run.build_path.exists():
+        with duckdb.connect(str(run.build_path), read_only=True) as con:
+            try:
+                newest = con.execute(f"select max({table.date_column}) from {table.qualified}").fetchone()[0]
+            except duckdb.CatalogException:  # never loaded
+                newest = None
+    on_time, sentence = freshness_verdict(family, newest, datetime.now(timezone.utc))
+    return dg.AssetCheckResult(check_name=FRESH_BY_DEADLINE, passed=on_time, severity=dg.AssetCheckSeverity.WARN,
+                               description=sentence, metadata={"newest_date": str(newest)})
+
+
+def _blocked(family: str, status: str, reason: str, failed: list[dict],
+             fresh: dg.AssetCheckResult) -> dg.MaterializeResult:
     # Still an output: a step without one would skip every downstream step, and only the readers of this source
     # are to be held back (by the dbt asset). The metadata says the table was not changed.
     return dg.MaterializeResult(
@@ -48,10 +72,11 @@ def _blocked(family: str, status: str, reason: str, failed: list[dict]) -> dg.Ma
                                 metadata={"source": family, "failed_expectations": dg.MetadataValue.json(failed)}),
             dg.AssetCheckResult(check_name=NO_WARNINGS, passed=True, severity=dg.AssetCheckSeverity.WARN,
                                 description="nothing was loaded"),
+            fresh,
         ])
 
 
-def _loaded(result: LoadResult, origin: str) -> dg.MaterializeResult:
+def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.MaterializeResult:
     warnings = [failure.as_record() for failure in result.warnings]
     return dg.MaterializeResult(
         metadata={
@@ -70,6 +95,7 @@ def _loaded(result: LoadResult, origin: str) -> dg.MaterializeResult:
                                 description="every error-level expectation held"),
             dg.AssetCheckResult(check_name=NO_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
                                 metadata={"warnings": dg.MetadataValue.text(json.dumps(warnings))}),
+            fresh,
         ],
     )
 
@@ -92,10 +118,12 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
                                context.run.run_id, str(exc))
         reason = f"{family}: failed: {exc}"
         context.log.error(f"{reason}; raw.{client_class(family).raw_table} keeps its last good rows")
-        return _blocked(family, "failed", reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}])
+        return _blocked(family, "failed", reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}],
+                        _freshness(run, family))
     if result.blocked:
-        return _blocked(family, result.status, result.reason(), [failure.as_record() for failure in result.errors])
-    return _loaded(result, client.describe())
+        return _blocked(family, result.status, result.reason(), [failure.as_record() for failure in result.errors],
+                        _freshness(run, family))
+    return _loaded(result, client.describe(), _freshness(run, family))
 
 
 _RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE],
