@@ -15,10 +15,12 @@ import duckdb
 import pandas as pd
 
 from orchestration.blocked_sources import stale_relations
+from orchestration.market_calendar import last_sessions
 
 REGIME_BANDS = [(-10, 0, "#e8f5e9", "calm"), (0, 1, "#fff8e1", "elevated"), (1, 2, "#ffe0b2", "stressed"),
                 (2, 10, "#ffcdd2", "severe")]
 DAILY_WINDOW_SESSIONS = 756  # about three years
+ALERT_SESSIONS = 10  # the alerts table covers this many NYSE sessions
 
 
 @dataclass
@@ -287,12 +289,12 @@ def _table(columns: list[str], rows: list[tuple]) -> str:
 
 
 def alerts_and_freshness(con) -> tuple[str, str]:
+    newest = con.execute("select max(obs_date) from marts.fct_market_stress_daily").fetchone()[0]
+    since = last_sessions(ALERT_SESSIONS, newest)[0] if newest else None  # NYSE sessions, holidays skipped
     alerts = _frame(con, "select alert_date, severity, rule_id, subject, message from marts.fct_stress_alerts "
-                         "where alert_date >= (select min(obs_date) from (select obs_date from "
-                         "marts.fct_market_stress_daily order by obs_date desc limit 10)) "
-                         "order by alert_date desc, severity, rule_id, subject")
+                         f"where alert_date >= '{since}' order by alert_date desc, severity, rule_id, subject")
     alert_html = (_table(list(alerts.columns), [tuple(row) for row in alerts.itertuples(index=False)])
-                  if not alerts.empty else "<p>No alert in the last 10 sessions.</p>")
+                  if not alerts.empty else f"<p>No alert in the last {ALERT_SESSIONS} sessions.</p>")
     freshness = _frame(con, "select info.relation as source_table, info.last_date, info.row_count as rows, "
                             "log.status as last_load_status, log.finished_at as last_load_at "
                             "from marts.build_info as info left join (select raw_table, status, finished_at, "
@@ -323,7 +325,7 @@ th, td {{ border-bottom: 1px solid #e0e0e0; padding: 4px 6px; text-align: left; 
 <p class="sub">Evening report built {built} from {db} (data through {as_of}). Every number comes from the warehouse marts.</p>
 {stale}<p class="headline">{headline}</p>
 {charts}
-<h2>Alerts of the last 10 sessions</h2>
+<h2>Alerts of the last {alert_sessions} sessions</h2>
 {alerts}
 <h2>Data freshness</h2>
 {freshness}
@@ -367,7 +369,7 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
         f"<figcaption>{html.escape(chart.caption)}</figcaption>{chart.svg}</figure>" for chart in charts)
     page = PAGE.format(as_of=as_of, built=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                        db=html.escape(str(db_path)), headline=headline, band=band, charts=figures, alerts=alerts,
-                       freshness=freshness, stale=_stale_notice(stale))
+                       freshness=freshness, stale=_stale_notice(stale), alert_sessions=ALERT_SESSIONS)
     out_dir.mkdir(parents=True, exist_ok=True)
     index_path = out_dir / "index.html"
     index_path.write_text(page)

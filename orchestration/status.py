@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.blocked_sources import stale_relations
+from orchestration.market_calendar import last_sessions
 
 # component -> category, as in fct_market_stress_daily
 COMPONENTS = {
@@ -45,9 +46,7 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         previous = con.execute("select stress_index, regime from marts.fct_market_stress_daily "
                                "where stress_index is not null and obs_date < $d order by obs_date desc limit 1",
                                {"d": today["obs_date"]}).fetchone()
-        since = con.execute("select min(obs_date) from (select obs_date from marts.fct_market_stress_daily "
-                            "where obs_date <= $d order by obs_date desc limit $n)",
-                            {"d": today["obs_date"], "n": alert_sessions}).fetchone()[0]
+        since = last_sessions(alert_sessions, today["obs_date"])[0]  # NYSE sessions, holidays skipped
         stale = stale_relations(con)
         alerts = con.execute("select alert_date, severity, message from marts.fct_stress_alerts "
                              "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",

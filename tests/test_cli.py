@@ -56,6 +56,15 @@ def test_run_prints_the_stress_summary(tmp_path, capsys):
     assert "Stress summary" in out
     assert "S&P 500    6,845.50 on 2025-12-31" in out and "VIX           14.95 on 2025-12-31" in out
 
+    # the run is recorded on the persistent instance beside the warehouse, which `make dev` and the UI read
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster"))
+    [run] = instance.get_runs()
+    assert run.status == dg.DagsterRunStatus.SUCCESS and run.job_name == "stresswatch_daily"
+    materialized = instance.fetch_materializations(dg.AssetKey(["marts", "fct_market_stress_daily"]), limit=1)
+    assert materialized.records and materialized.records[0].run_id == run.run_id
+
 
 def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path):
     db = tmp_path / "again.duckdb"
