@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.raw_layer import read_load_log
+
 
 @dataclass(frozen=True)
 class BlockedSource:
@@ -26,17 +28,10 @@ class BlockedSource:
 
 def blocked_sources(build: Path, run_id: str) -> list[BlockedSource]:
     """Each source whose last load attempt in this run did not load (read from raw.load_log of the build)."""
-    if not build.exists():
-        return []
-    with duckdb.connect(str(build), read_only=True) as con:
-        has_log = con.execute("select count(*) from information_schema.tables "
-                              "where table_schema = 'raw' and table_name = 'load_log'").fetchone()[0]
-        if not has_log:
-            return []
-        rows = con.execute(
-            "select source, raw_table, arg_max(status, finished_at), arg_max(coalesce(message, ''), finished_at) "
-            "from raw.load_log where run_id = $run_id group by source, raw_table order by raw_table",
-            {"run_id": run_id}).fetchall()
+    rows = read_load_log(
+        build, "select source, raw_table, arg_max(status, finished_at), arg_max(coalesce(message, ''), finished_at) "
+               "from raw.load_log where run_id = $run_id group by source, raw_table order by raw_table",
+        {"run_id": run_id})
     return [BlockedSource(source, raw_table, status, message) for source, raw_table, status, message in rows
             if status != "loaded"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
@@ -225,3 +227,13 @@ def log_load(con: duckdb.DuckDBPyConnection, **row: object) -> None:
     columns = ", ".join(row)
     placeholders = ", ".join(f"${name}" for name in row)
     con.execute(f"insert into raw.load_log ({columns}) values ({placeholders})", row)
+
+
+def read_load_log(db_path: Path, sql: str, params: dict) -> list[tuple]:
+    """Rows of a query on raw.load_log of a warehouse file, read-only; none when the file or the log is missing."""
+    if not db_path.exists():
+        return []
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        has_log = con.execute("select count(*) from information_schema.tables "
+                              "where table_schema = 'raw' and table_name = 'load_log'").fetchone()[0]
+        return con.execute(sql, params).fetchall() if has_log else []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.raw_layer import RAW_TABLES
+from orchestration.raw_layer import RAW_TABLES, read_load_log
 from orchestration.validation import describe_failure
 
 
@@ -30,15 +30,8 @@ def format_summary(rows: list[tuple[str, int, object, object]]) -> str:
 
 def load_outcomes(db_path: Path, run_id: str) -> list[tuple[str, str, str | None, list[str]]]:
     """(source, status, message, warnings described) for each load attempt of one run."""
-    if not db_path.exists():
-        return []
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        has_log = con.execute("select count(*) from information_schema.tables "
-                              "where table_schema = 'raw' and table_name = 'load_log'").fetchone()[0]
-        if not has_log:
-            return []
-        rows = con.execute("select source, status, message, warnings from raw.load_log where run_id = $run_id "
-                           "order by started_at", {"run_id": run_id}).fetchall()
+    rows = read_load_log(db_path, "select source, status, message, warnings from raw.load_log "
+                                  "where run_id = $run_id order by started_at", {"run_id": run_id})
     outcomes = []
     for source, status, message, warnings in rows:
         described = [describe_failure(record) for record in json.loads(warnings)] if warnings else []
