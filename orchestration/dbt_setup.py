@@ -11,18 +11,21 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 from packaging import version
 
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The manifest is written by the install step (`make install` runs `python -m orchestration.dbt_setup`); `dagster dev`
-# rewrites it on each load. Without it no Dagster entry point can load the code location: say how to make it.
-dbt_project.prepare_if_dev()
+# The manifest is written by the install step (`make install` runs `python -m orchestration.dbt_setup`); under
+# `dagster dev` the code location rewrites it when a dbt file changed (below, with our offline `dbt parse`: dagster-dbt's
+# own preparer runs `dbt --version`, which asks PyPI). Without it no entry point can load the code location.
 
 
 def require_manifest() -> Path:
     """The manifest the dbt assets are defined from, or an error saying how to write it."""
+    if using_dagster_dev():
+        prepare_manifest()
     if not dbt_project.manifest_path.exists():
         raise FileNotFoundError(
             f"{dbt_project.manifest_path} does not exist: prepare the dbt project once after cloning or editing it "
