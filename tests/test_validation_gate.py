@@ -11,7 +11,11 @@ import pytest
 
 from orchestration.blocked_sources import marts_reading
 from orchestration.dbt_setup import dbt_project
+from orchestration.loading import load_source
 from orchestration.raw_layer import RAW_TABLES
+from orchestration.settings import resolve_settings
+from orchestration.sources.factory import build_client
+from orchestration.validation import ValidationGate
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
@@ -159,7 +163,32 @@ def stale_relations_of(db: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", sorted(CATALOGUE))
-def test_bad_input_is_quarantined_and_blocks_only_what_reads_it(case, built_db, sample_copy, tmp_path, capsys):
+def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, built_db, sample_copy, tmp_path):
+    """Every case through the load the raw asset runs (fetch, reader checks, the suite, quarantine, load log)."""
+    source, check, mutate = CATALOGUE[case]
+    db = copy_warehouse(built_db, tmp_path / "w.duckdb")
+    raw_before = {table: table_snapshot(db, table) for table in RAW}
+    mutate(sample_copy)
+    run = resolve_settings(db, sample_copy, "replay")
+
+    result = load_source(db, build_client(source, run), "catalogue-run", run.overlap_days,
+                         gate=ValidationGate(run.gx_root))
+
+    assert result.status in ("quarantined", "unreadable")
+    assert result.reason().startswith(f"{source}: {result.status}: ") and check in result.reason()
+    assert {table: table_snapshot(db, table) for table in RAW} == raw_before
+    assert quarantined(db, source, check) > 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        logged = con.execute("select status from raw.load_log where run_id = 'catalogue-run'").fetchall()
+    assert logged == [(result.status,)]
+
+
+# one case of each source family, end to end through `stresswatch run` (the Dagster job)
+END_TO_END = ["zero_close", "yield_times_100", "truncated_json", "period_end_after_filed"]
+
+
+@pytest.mark.parametrize("case", END_TO_END)
+def test_a_quarantined_source_blocks_only_what_reads_it(case, built_db, sample_copy, tmp_path, capsys):
     source, check, mutate = CATALOGUE[case]
     db = tmp_path / "w.duckdb"
     copy_warehouse(built_db, db)
@@ -186,10 +215,6 @@ def test_bad_input_is_quarantined_and_blocks_only_what_reads_it(case, built_db, 
     for mart in readers:
         assert table_snapshot(db, mart) == derived_before[mart], mart
     assert quarantined(db, source, check) > 0  # the published warehouse holds the quarantine and the log
-    with duckdb.connect(str(db), read_only=True) as con:
-        statuses = con.execute("select status from raw.load_log where source = $s order by started_at desc limit 1",
-                               {"s": source}).fetchone()
-    assert statuses[0] in ("quarantined", "unreadable")
 
 
 def test_the_catalogue_covers_every_source_family_with_at_least_twenty_cases():
