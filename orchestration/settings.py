@@ -98,7 +98,7 @@ class RunSettings:
     mode: str  # "replay" (read a data directory) or "live" (call the public APIs)
     live_sources: frozenset[str] = frozenset()  # families fetched live even in replay mode
     api_urls: Mapping[str, str] = field(default_factory=dict)  # family -> base URL replacing the public API's
-    overlap_days: int = 10
+    overlap_days: int = DEFAULT_OVERLAP_DAYS
     full_reload: bool = False
     engine: str = "duckdb"
     spark_master: str = DEFAULT_SPARK_MASTER
@@ -110,10 +110,6 @@ class RunSettings:
     @property
     def build_path(self) -> Path:
         return build_path_for(self.db_path)
-
-    @property
-    def failed_path(self) -> Path:
-        return failed_path_for(self.db_path)
 
     @property
     def gx_root(self) -> Path:
