@@ -75,6 +75,6 @@ bench-validation: install
 	$(BIN)/python bench/validation_overhead.py
 
 clean:
-	rm -rf warehouse/stresswatch*.duckdb* warehouse/stresswatch.gx warehouse/report warehouse/.dagster \
+	rm -rf warehouse/stresswatch*.duckdb* warehouse/stresswatch.writer.lock* warehouse/stresswatch.gx warehouse/report warehouse/.dagster \
 		warehouse/spark warehouse/spark-runs warehouse/spark.switching \
 		dbt_project/target dbt_project/logs
