@@ -57,3 +57,43 @@ def test_a_grpc_code_server_serves_the_jobs_and_the_daemon_runs_the_schedule_and
             if process is not None:
                 process.terminate()
                 process.wait(timeout=60)
+
+
+def test_dagster_dev_serves_the_ui_with_the_schedule_running_and_both_sensors(tmp_path):
+    """`make dev`'s command: the UI, its code server and the daemon, on a persistent instance."""
+    import json
+    import os
+    import signal
+    import urllib.request
+
+    home = ensure_dagster_home(tmp_path / "home")
+    port = _free_port()
+    dev = subprocess.Popen([str(BIN / "dagster"), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+                            "-p", str(port)], cwd=PROJECT_ROOT, env=_env(home), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    query = json.dumps({"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+                                 "schedules { name scheduleState { status } } sensors { name } } } } }"}).encode()
+    try:
+        deadline, answer = time.monotonic() + 180, None
+        while answer is None:
+            assert dev.poll() is None and time.monotonic() < deadline, "dagster dev did not serve the location"
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    nodes = json.loads(response.read())["data"]["repositoriesOrError"].get("nodes")
+                answer = nodes or None
+            except OSError:
+                pass
+            if answer is None:
+                time.sleep(1)
+        [location] = answer
+        assert location["schedules"] == [{"name": "stresswatch_daily_after_close",
+                                          "scheduleState": {"status": "RUNNING"}}]
+        assert {sensor["name"] for sensor in location["sensors"]} == {"run_failure_alerts", "stress_alerts_sensor"}
+    finally:
+        os.killpg(dev.pid, signal.SIGTERM)  # dagster dev, its webserver, code server and daemon
+        try:
+            dev.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
