@@ -34,7 +34,8 @@ def _published_by(db_path: Path, run_id: str) -> bool:
         return False
     with duckdb.connect(str(db_path), read_only=True) as con:
         try:
-            return con.execute("select count(*) from marts.build_info where run_id = $r", {"r": run_id}).fetchone()[0] > 0
+            return con.execute("select count(*) from marts.build_info where run_id = $r",
+                               {"r": run_id}).fetchone()[0] > 0
         except duckdb.Error:
             return False
 

@@ -18,8 +18,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The manifest is written by the install step (`make install` runs `python -m orchestration.dbt_setup`); under
-# `dagster dev` the code location rewrites it when a dbt file changed (below, with our offline `dbt parse`: dagster-dbt's
-# own preparer runs `dbt --version`, which asks PyPI). Without it no entry point can load the code location.
+# `dagster dev` the code location rewrites it when a dbt file changed (below, with our offline `dbt parse`:
+# dagster-dbt's own preparer runs `dbt --version`, which asks PyPI). Without it no entry point can load the location.
 
 
 def require_manifest() -> Path:

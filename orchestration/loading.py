@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.settings import gx_root_for
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
                                      stage_batch, staging_table, start_staging, upsert)
+from orchestration.settings import gx_root_for
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
 from orchestration.validation import Failure, SplitsFailures, ValidationGate, ValidationReport

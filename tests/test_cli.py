@@ -108,3 +108,10 @@ def test_unreadable_files_are_named_in_the_one_line_error(built_db, sample_copy,
             stale = con.execute("select stale_reason from marts.build_info where relation = $r and is_stale",
                                 {"r": f"raw.{RAW_TABLES_BY_FOLDER[relative.split('/')[0]]}"}).fetchone()
         assert stale and str(sample_copy / relative) in stale[0]
+
+
+def test_a_backfill_with_its_ends_reversed_is_refused_before_any_run(tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    assert run_cli("backfill", "--from", "2025-11-21", "--to", "2025-11-17", "--db", str(db)) == 2
+    assert "--to 2025-11-17 is before --from 2025-11-21" in capsys.readouterr().err
+    assert not db.exists() and not (tmp_path / ".dagster").exists()  # nothing was started

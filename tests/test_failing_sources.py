@@ -17,7 +17,7 @@ AUCTIONS_PATH = "/v1/accounting/od/auctions_query"
 
 
 @pytest.fixture
-def replica_of(request):
+def replica_of():
     stops = []
 
     def start(answer):

@@ -29,9 +29,10 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         context.log.info(f"raw tables handed to Spark as Parquet in {spark_build}: {exported}")
         args = [*dbt_spark_build_args(), "--vars", json.dumps(run.dbt_vars(spark_build))]
     else:
-        # the build file reaches the dbt subprocess as a var, never through this process's environment
         # a backfill rewrote older rows: every incremental mart is rebuilt whole, so it equals a full build
-        args = [*dbt_build_args(run.full_reload or run.backfill is not None), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
+        rebuild_whole = run.full_reload or run.backfill is not None
+        # the build file reaches the dbt subprocess as a var, never through this process's environment
+        args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
     invocation = dbt.cli(args, context=context)
     try:
         yield from invocation.stream()

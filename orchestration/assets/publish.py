@@ -2,6 +2,7 @@
 (a blocked source's marts keep their last good rows); then the verdict that fails a run with a blocked source."""
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 
@@ -29,7 +30,7 @@ def build_database(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     return dg.MaterializeResult(metadata={"build_path": str(build), "published_path": str(run.db_path)})
 
 
-def stale_relations_of_run(build, run_id: str) -> dict[str, str]:
+def stale_relations_of_run(build: Path, run_id: str) -> dict[str, str]:
     """relation -> why, for the raw tables this run could not load and every mart that reads one of them."""
     blocked = {source.raw_table: source for source in blocked_sources(build, run_id)}
     stale = {raw_table: f"{source.status} in run {run_id}: {source.reason}"[:1000]
