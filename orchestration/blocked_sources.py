@@ -72,3 +72,11 @@ def stale_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
                            "order by kind desc, relation").fetchall()
     except duckdb.Error:  # no build_info yet, or one written before staleness was recorded
         return []
+
+
+def previously_stale_marts(build: Path) -> list[str]:
+    """The marts the last published run left stale, read from the build's copy of marts.build_info."""
+    if not build.exists():
+        return []
+    with duckdb.connect(str(build), read_only=True) as con:
+        return [relation for relation, _ in stale_relations(con) if relation.startswith("marts.")]

@@ -94,3 +94,25 @@ def test_a_source_failing_for_good_alerts_once_and_the_other_marts_are_published
     assert alert["sources"] == ["treasury"] and "HTTP 503" in alert["reason"]
     assert "failed at raw.treasury_auctions (source treasury)" in alert["message"]
     assert len(failure_ledger_path_for(db).read_text().splitlines()) == 1
+
+
+def test_the_evening_after_a_blocked_source_rebuilds_the_incremental_marts_whole(sample_warehouse, tmp_path):
+    """An incremental mart left stale for a while would otherwise catch up only its newest sessions."""
+    from orchestration.blocked_sources import stale_relations
+    from tests.conftest import assert_same_marts
+
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    with duckdb.connect(str(db)) as con:  # as a run with Treasury blocked left it
+        con.execute("update marts.build_info set is_stale = true, stale_reason = 'not rebuilt in run x' "
+                    "where relation in ('raw.treasury_auctions', 'marts.fct_stress_alerts')")
+        con.execute("delete from marts.fct_stress_alerts where alert_date >= date '2025-11-01'")  # sessions missed
+    instance = dagster_instance(tmp_path / "home")
+
+    result = execute_daily(instance, db)
+
+    assert result.success
+    logged = [record.user_message for record in instance.all_logs(result.run_id) if not record.is_dagster_event]
+    assert any("rebuilding the incremental marts whole" in message for message in logged)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert stale_relations(con) == []
+    assert_same_marts(db, sample_warehouse)  # the missed November alerts are back

@@ -5,7 +5,7 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.blocked_sources import blocked_sources, dbt_exclusions
+from orchestration.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
 from orchestration.dbt_setup import dbt_project, keep_partial_parse, prune_run_targets, require_manifest
 from orchestration.resources import WarehouseResource
 from orchestration.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
@@ -29,8 +29,12 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         context.log.info(f"raw tables handed to Spark as Parquet in {spark_build}: {exported}")
         args = [*dbt_spark_build_args(), "--vars", json.dumps(run.dbt_vars(spark_build))]
     else:
-        # a backfill rewrote older rows: every incremental mart is rebuilt whole, so it equals a full build
-        rebuild_whole = run.full_reload or run.backfill is not None
+        # a backfill rewrote older rows, or the last evening left marts stale (an incremental mart catches up only
+        # its newest sessions): every incremental mart is rebuilt whole, so it equals a full build
+        left_stale = previously_stale_marts(run.build_path)
+        if left_stale:
+            context.log.info(f"rebuilding the incremental marts whole: the last run left {left_stale} stale")
+        rebuild_whole = run.full_reload or run.backfill is not None or bool(left_stale)
         # the build file reaches the dbt subprocess as a var, never through this process's environment
         args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
     invocation = dbt.cli(args, context=context)
