@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from orchestration.sources.errors import SourceFormatError
@@ -33,6 +34,23 @@ def symbol_for_price_file(path: Path) -> str:
     return INDEX_FILE_SYMBOLS.get(path.stem, path.stem)
 
 
+# A file's name says what it holds (a symbol, a series id): letters, digits and . _ - ^ = only.
+_FILE_NAME = re.compile(r"[A-Za-z0-9._^=-]+")
+
+
 def files(root: Path, folder: str, pattern: str) -> list[Path]:
-    """The files of one family folder, sorted so every run reads them in the same order."""
-    return sorted((root / folder).glob(pattern)) if (root / folder).is_dir() else []
+    """The files of one family folder, sorted so every run reads them in the same order. A file the folder's
+    pattern does not take (`SPY.csv.part`, `CIK 1640147.json`) is refused, naming it: nothing is left out unsaid.
+    Hidden files (editor and OS droppings such as .DS_Store) are not data."""
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    taken = set(directory.glob(pattern))
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path not in taken or not path.is_file() or not _FILE_NAME.fullmatch(path.name):
+            raise SourceFormatError(str(path), f"not a {folder} file name: expected {folder}/{pattern} with letters, "
+                                               "digits and . _ - ^ = only (move the file out of the data directory)",
+                                    check="file_name_is_known")
+    return sorted(taken)

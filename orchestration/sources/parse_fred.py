@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.values import to_date, to_number
+from orchestration.sources.values import ORIGIN_COLUMNS, read_cells, to_date, to_number
 
 FRED_COLUMNS = ["series_id", "obs_date", "value", "realtime_start"]
 _DATE_HEADERS = ("date", "observation_date")
@@ -16,32 +15,36 @@ _DATE_HEADERS = ("date", "observation_date")
 
 def parse_fred_csv(content: str | bytes, where: str, series_id: str) -> pd.DataFrame:
     """Parse one series' CSV; listed dates without a value stay as rows with a null value."""
-    if isinstance(content, bytes):
-        content = content.decode("utf-8-sig")
+    if isinstance(content, str):
+        content = content.encode()
     if not content.strip():
         raise SourceFormatError(where, "file is empty (expected a header 'date,value')",
                                 check="file_not_empty")
-    table = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
-    header = [str(name).strip() for name in table.columns]
+    table = read_cells(content, where)
+    header = list(table.columns[:-1])
     if len(header) != 2 or header[0].lower() not in _DATE_HEADERS:
         raise SourceFormatError(
             where,
             f"unknown FRED header {header}: expected 'date,value', 'observation_date,{series_id}' "
-            f"or 'DATE,{series_id}'",
+            f"or 'DATE,{series_id}'", line=1,
         )
     value_header = header[1]
     if value_header.lower() != "value" and value_header.upper() != series_id.upper():
         raise SourceFormatError(
-            where, f"value column is named {value_header!r}, expected 'value' or the series id {series_id!r}"
+            where, f"value column is named {value_header!r}, expected 'value' or the series id {series_id!r}",
+            line=1,
         )
-    date_column, value_column = table.columns
+    date_column, value_column = header
+    lines = table["_line"]
     return pd.DataFrame({
         "series_id": series_id,
-        "obs_date": to_date(table[date_column], where, header[0]),
-        "value": to_number(table[value_column], where, value_header),
+        "obs_date": to_date(table[date_column], where, header[0], lines=lines),
+        "value": to_number(table[value_column], where, value_header, lines=lines),
         # A CSV carries no vintage; the live API client fills this in when FRED reports it.
         "realtime_start": pd.Series([None] * len(table), dtype="object"),
-    })[FRED_COLUMNS]
+        "_file": where,
+        "_line": lines.astype("int64"),
+    })[FRED_COLUMNS + ORIGIN_COLUMNS]
 
 
 def parse_fred_observations_json(payload: dict, where: str, series_id: str) -> pd.DataFrame:
@@ -52,10 +55,13 @@ def parse_fred_observations_json(payload: dict, where: str, series_id: str) -> p
     table = pd.DataFrame(rows, columns=["date", "value", "realtime_start"], dtype="string")
     return pd.DataFrame({
         "series_id": series_id,
-        "obs_date": to_date(table["date"], where, "date", first_line=0),
-        "value": to_number(table["value"], where, "value", first_line=0),
-        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", first_line=0),
-    })[FRED_COLUMNS]
+        "obs_date": to_date(table["date"], where, "date", first_line=1, line_kind="record"),
+        "value": to_number(table["value"], where, "value", first_line=1, line_kind="record"),
+        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", first_line=1,
+                                  line_kind="record"),
+        "_file": where,
+        "_line": range(1, len(table) + 1),
+    })[FRED_COLUMNS + ORIGIN_COLUMNS]
 
 
 def read_fred_file(path: Path) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from pathlib import Path
 
@@ -32,19 +33,27 @@ def parse_companyfacts(payload: object, where: str) -> pd.DataFrame:
             for unit, facts in units.items():
                 for index, fact in enumerate(facts):
                     absent = [name for name in _FACT_FIELDS if name not in fact]
+                    record = len(rows) + 1  # the fact's place in the document, as the rows' `_line`
                     if absent:
                         raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} "
-                                                       f"is missing {absent}")
+                                                       f"is missing {absent}", line=record, line_kind="record")
                     value = fact["val"]
                     if isinstance(value, bool) or not isinstance(value, Real):
                         raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} has a "
-                                                       f"non-numeric value {value!r}", check="values_are_numeric")
+                                                       f"non-numeric value {value!r}", check="values_are_numeric",
+                                                line=record, line_kind="record")
+                    if not math.isfinite(value):  # JSON's NaN and Infinity literals parse as floats
+                        raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} has a "
+                                                       f"non-finite value {value!r}", check="values_are_finite",
+                                                line=record, line_kind="record")
                     rows.append((cik, payload.get("entityName"), taxonomy, concept, unit, fact.get("start"),
                                  fact["end"], float(value), fact["accn"], fact.get("fy"), fact.get("fp"),
                                  fact.get("form"), fact["filed"], fact.get("frame")))
     frame = pd.DataFrame(rows, columns=SEC_COLUMNS)
+    frame["_file"] = where
+    frame["_line"] = range(1, len(frame) + 1)  # the fact's place in the document
     for column in ("period_start", "period_end", "filed"):
-        frame[column] = to_date(frame[column].astype("string"), where, column, first_line=0)
+        frame[column] = to_date(frame[column].astype("string"), where, column, first_line=1, line_kind="record")
     frame["fiscal_year"] = frame["fiscal_year"].astype("Int64")
     return frame
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.values import blank_to_na, read_json, to_date, to_number
+from orchestration.sources.values import ORIGIN_COLUMNS, blank_to_na, read_json, to_date, to_number
 
 # raw column -> (Fiscal Data field, TreasuryDirect field). Amounts are US dollars, rates percent, as published.
 _TEXT_FIELDS = {
@@ -61,8 +61,8 @@ def detect_shape(payload: object, where: str) -> tuple[int, list[dict]]:
     for index, record in enumerate(records):
         missing = [name for name in ("cusip", key) if name not in record]
         if missing:
-            raise SourceFormatError(where, f"record {index} is missing field(s) {missing} "
-                                           f"for the {_SHAPE_NAMES[shape]} shape")
+            raise SourceFormatError(where, f"missing field(s) {missing} for the {_SHAPE_NAMES[shape]} shape",
+                                    line=index + 1, line_kind="record")
     return shape, records
 
 
@@ -81,12 +81,14 @@ def parse_treasury_payload(payload: object, where: str) -> pd.DataFrame:
     for raw_name, names in _TEXT_FIELDS.items():
         columns[raw_name] = blank_to_na(field(names))
     for raw_name, names in _DATE_FIELDS.items():
-        columns[raw_name] = to_date(field(names), where, names[shape], first_line=0)
+        columns[raw_name] = to_date(field(names), where, names[shape], first_line=1, line_kind="record")
     for raw_name, names in _NUMBER_FIELDS.items():
-        columns[raw_name] = to_number(field(names), where, names[shape], first_line=0)
+        columns[raw_name] = to_number(field(names), where, names[shape], first_line=1, line_kind="record")
     frame = pd.DataFrame(columns)
     frame["source"] = _SHAPE_NAMES[shape]
-    return frame[TREASURY_COLUMNS]
+    frame["_file"] = where
+    frame["_line"] = range(1, len(frame) + 1)
+    return frame[TREASURY_COLUMNS + ORIGIN_COLUMNS]
 
 
 def read_treasury_file(path: Path) -> pd.DataFrame:
@@ -100,7 +102,7 @@ def merge_auction_files(frames: list[pd.DataFrame]) -> pd.DataFrame:
     Conflicting duplicates are kept on purpose: the loader refuses a batch whose keys repeat, naming them.
     """
     if not frames:
-        return pd.DataFrame(columns=TREASURY_COLUMNS)
+        return pd.DataFrame(columns=TREASURY_COLUMNS + ORIGIN_COLUMNS)
     stacked = pd.concat(frames, ignore_index=True)
     values = [column for column in TREASURY_COLUMNS if column != "source"]
     return stacked.drop_duplicates(subset=values).reset_index(drop=True)

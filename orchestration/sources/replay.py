@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -33,15 +34,26 @@ class _ReplayMixin:
 _ISO_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
 
 
-def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> bytes:
-    """The header and the lines dated on or after `start` of an ascending CSV, reading from the end of the file,
-    so that a daily run reads the new days and not the whole history."""
+@dataclass(frozen=True)
+class Tail:
+    """A CSV's header and the lines read after it, and the file's line number of the first of those lines."""
+
+    content: bytes
+    body_first_line: int = 2
+
+
+def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> Tail:
+    """The header and every line after the last line dated before `start`, reading from the end of the file, so
+    that a daily run reads the new days and not the whole history. Only an ascending file can be read so: when
+    the lines read are not in ascending date order, or the file's first row is dated after them, the whole file
+    is read instead (a descending file's new day is at its top)."""
     if start is None:
-        return path.read_bytes()
+        return Tail(path.read_bytes())
     marker = start.isoformat().encode()
     with path.open("rb") as handle:
         header = handle.readline()
         body_start = handle.tell()
+        first_row = handle.readline()
         end = handle.seek(0, 2)
         position, tail = end, b""
         while position > body_start:
@@ -50,15 +62,23 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> byt
             tail = handle.read(end - position)
             lines = tail.split(b"\n")
             complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
-            dated = [line for line in complete if _ISO_DATE.match(line)]
-            if dated and dated[0][:10] < marker:
+            if any(_ISO_DATE.match(line) and line[:10] < marker for line in complete):
                 break
         lines = tail.split(b"\n")
-        if position > body_start:
-            lines = lines[1:]
-    # a line without a date is kept: the reader checks and the suites must see (and reject) it
-    kept = [line for line in lines if line.strip() and (not _ISO_DATE.match(line) or line[:10] >= marker)]
-    return header + b"\n".join(kept) + b"\n"
+        skipped = lines[0] if position > body_start else b""  # a partial line, counted with the prefix
+        lines = lines[1:] if position > body_start else lines
+        dates = [line[:10] for line in lines if _ISO_DATE.match(line)]
+        first_date = first_row[:10] if _ISO_DATE.match(first_row) else None
+        if dates != sorted(dates) or (first_date is not None and dates and first_date > dates[0]):
+            return Tail(path.read_bytes())
+        older = [index for index, line in enumerate(lines) if _ISO_DATE.match(line) and line[:10] < marker]
+        keep_from = older[-1] + 1 if older else 0
+        kept = lines[keep_from:]
+        block_start = position + len(skipped) + (1 if position > body_start else 0) + \
+            sum(len(line) + 1 for line in lines[:keep_from])
+        handle.seek(0)
+        lines_before = handle.read(block_start).count(b"\n")
+    return Tail(header + b"\n".join(kept), body_first_line=lines_before + 1)
 
 
 class ReplayPriceClient(_ReplayMixin, PriceClient):
@@ -68,11 +88,13 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
         """Each price file's content (its tail on an incremental run), one symbol per file."""
         for path in data_dir.files(self.root, "prices", "*.csv"):
             symbol = data_dir.symbol_for_price_file(path)
-            yield PriceFile(read_tail(path, since.get(symbol)), str(path), symbol, f"prices/{path.name}")
-        cboe = self.root / data_dir.CBOE_VIX_FILE
-        if cboe.is_file():
-            yield PriceFile(read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL)), str(cboe),
-                            data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE, volume_required=False)
+            tail = read_tail(path, since.get(symbol))
+            yield PriceFile(tail.content, str(path), symbol, f"prices/{path.name}",
+                            body_first_line=tail.body_first_line)
+        for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
+            tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL))
+            yield PriceFile(tail.content, str(cboe), data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
+                            volume_required=False, body_first_line=tail.body_first_line)
 
     def _frames(self, since: Mapping[str, date], max_bytes: int = 8 << 20) -> Iterator[pd.DataFrame]:
         """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""

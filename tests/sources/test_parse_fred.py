@@ -37,12 +37,12 @@ def test_value_column_for_another_series_is_refused():
 
 
 def test_unknown_header_names_the_file():
-    with pytest.raises(SourceFormatError, match=r"fred/X\.csv: unknown FRED header \['when', 'value'\]"):
+    with pytest.raises(SourceFormatError, match=r"fred/X\.csv, line 1: unknown FRED header \['when', 'value'\]"):
         parse_fred_csv("when,value\n2020-01-02,1.5\n", "fred/X.csv", "X")
 
 
 def test_bad_date_names_line():
-    with pytest.raises(SourceFormatError, match=r"invalid date '2020-13-45' \(line 3\)"):
+    with pytest.raises(SourceFormatError, match=r", line 3: column 'date' has an invalid date '2020-13-45'"):
         parse_fred_csv("date,value\n2020-01-02,1\n2020-13-45,2\n", "f.csv", "X")
 
 

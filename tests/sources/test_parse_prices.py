@@ -19,7 +19,9 @@ def test_plain_header_reads_real_spy_bars():
 
 def test_yahoo_download_header_uses_close_and_volume():
     bars = read_price_file(FIXTURES / "prices" / "NVDA_yahoo_header.csv", "NVDA", "yahoo")
-    assert list(bars.columns) == ["symbol", "trade_date", "open", "high", "low", "close", "volume", "source"]
+    assert list(bars.columns) == ["symbol", "trade_date", "open", "high", "low", "close", "volume", "source",
+                                  "_file", "_line"]
+    assert bars.iloc[0]._line == 2 and bars.iloc[0]._file.endswith("NVDA_yahoo_header.csv")
     assert bars.iloc[0].close == pytest.approx(198.7964630126953)
     assert bars.iloc[0].volume == 198897100
 
@@ -43,7 +45,7 @@ def test_text_in_number_column_names_file_line_and_value():
     fields = text[3].split(",")
     fields[4] = "n/a-close"
     text[3] = ",".join(fields)
-    with pytest.raises(SourceFormatError, match=r"SPY\.csv: column 'close' has a non-numeric value 'n/a-close' \(line 4"):
+    with pytest.raises(SourceFormatError, match=r"SPY\.csv, line 4: column 'close' has a non-numeric value 'n/a-close'"):
         parse_price_csv("\n".join(text), "prices/SPY.csv", "SPY", "x")
 
 

@@ -37,5 +37,5 @@ def test_a_fragment_without_the_wrapper_names_what_is_missing():
 def test_truncated_json_is_an_error(tmp_path):
     path = tmp_path / "facts.json"
     path.write_text((FIXTURES / "sec" / "companyfacts_snowflake_excerpt.json").read_text()[:1000])
-    with pytest.raises(SourceFormatError, match=r"facts\.json: invalid or truncated JSON"):
+    with pytest.raises(SourceFormatError, match=r"facts\.json, line \d+: invalid or truncated JSON"):
         read_companyfacts_file(path)

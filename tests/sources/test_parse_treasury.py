@@ -46,7 +46,7 @@ def test_conflicting_duplicates_are_kept_for_the_key_check():
 def test_truncated_json_names_the_file(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text((FIXTURES / "treasury" / "treasurydirect_bonds_excerpt.json").read_text()[:500])
-    with pytest.raises(SourceFormatError, match=r"cut\.json: invalid or truncated JSON"):
+    with pytest.raises(SourceFormatError, match=r"cut\.json, line \d+: invalid or truncated JSON"):
         read_treasury_file(path)
 
 
@@ -58,7 +58,7 @@ def test_object_without_data_is_not_fiscal_data():
 def test_record_without_auction_date_names_the_field():
     records = json.loads((FIXTURES / "treasury" / "treasurydirect_bonds_excerpt.json").read_text())
     del records[1]["auctionDate"]
-    with pytest.raises(SourceFormatError, match=r"record 1 is missing field\(s\) \['auctionDate'\]"):
+    with pytest.raises(SourceFormatError, match=r"x\.json, record 2: missing field\(s\) \['auctionDate'\]"):
         parse_treasury_payload(records, "x.json")
 
 
