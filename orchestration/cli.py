@@ -44,14 +44,31 @@ def _run_config(args: argparse.Namespace, run) -> dict:
     config = {"db_path": str(run.db_path), "data_dir": str(run.data_dir), "mode": run.mode,
               "full_reload": bool(getattr(args, "full_reload", False)), "engine": getattr(args, "engine", "duckdb"),
               "spark_master": getattr(args, "spark_master", None),
-              "claims_file": str(args.claims) if getattr(args, "claims", None) else None}
+              "claims_file": str(args.claims) if getattr(args, "claims", None) else None,
+              "accepted_moves": str(run.accepted_moves), "keep_failed_build": run.keep_failed_build}
     if getattr(args, "backfill_from", None):
         config.update(backfill_from=args.backfill_from.isoformat(), backfill_to=args.backfill_to.isoformat())
     return {"loggers": {"progress": {}}, "resources": {"warehouse": {"config": config}}}
 
 
+def _record_accepted(args: argparse.Namespace, run) -> None:
+    """Write the moves confirmed with --accept into the accepted-moves file before the run reads it."""
+    from orchestration.plausibility import AcceptedMove, write_accepted
+
+    moves = [AcceptedMove.parse(text) for text in getattr(args, "accept", None) or []]
+    reason = getattr(args, "reason", None) or "confirmed on the command line"
+    for move in write_accepted(run.accepted_moves, moves, reason):
+        print(f"accepted {move.source}:{move.entity}@{move.day} in {run.accepted_moves}")
+
+
 def command_run(args: argparse.Namespace) -> int:
-    run = resolve_settings(args.db, args.data_dir, args.mode)
+    run = resolve_settings(args.db, args.data_dir, args.mode, accepted_moves=getattr(args, "accepted_moves", None),
+                           keep_failed_build=getattr(args, "keep_failed_build", False))
+    try:
+        _record_accepted(args, run)
+    except ValueError as exc:
+        print(f"stresswatch run: {exc}", file=sys.stderr)
+        return 2
     window = (f", backfill {args.backfill_from}..{args.backfill_to}" if getattr(args, "backfill_from", None) else "")
     print(f"StressWatch run: {run.mode} mode, data {run.data_dir if run.mode == 'replay' else 'live APIs'}, "
           f"warehouse {run.db_path}{window}", flush=True)
@@ -83,8 +100,9 @@ def command_run(args: argparse.Namespace) -> int:
         for warning in warnings:
             print(f"warning: {source}: {warning}")
     if not succeeded:
-        blocked = [f"{source}: {status}: {message}" for source, status, message, _ in outcomes
-                   if status in ("quarantined", "unreadable", "failed")]
+        from orchestration.run_failures import blocked_loads
+
+        blocked = blocked_loads(result.all_events)
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
         if published:
@@ -93,11 +111,10 @@ def command_run(args: argparse.Namespace) -> int:
             print(f"\nRun {result.run_id} published {run.db_path} without refreshing what reads the sources above "
                   f"(see marts.build_info)\n{status_text(run.db_path)}")
         elif engine == "spark":
-            print(f"Nothing was published: {run.spark_link} is unchanged; the build is kept for "
-                  f"diagnosis in {run.build_path} and {run.spark_runs_dir / result.run_id}.")
+            print(f"Nothing was published: {run.spark_link} is unchanged; {_failed_build(run)}; Spark's output "
+                  f"stays in {run.spark_runs_dir / result.run_id}.")
         else:
-            print(f"Nothing was published: {run.db_path} is unchanged; the build is kept for diagnosis in "
-                  f"{run.build_path}.")
+            print(f"Nothing was published: {run.db_path} is unchanged; {_failed_build(run)}.")
         return 1
     if engine == "spark":
         return _report_spark_run(run.db_path, result.run_id)
@@ -113,6 +130,14 @@ def command_run(args: argparse.Namespace) -> int:
     if report.exists():
         print(f"\nEvening report: {report}")
     return 0
+
+
+def _failed_build(run) -> str:
+    from orchestration.settings import failed_path_for
+
+    if run.keep_failed_build:
+        return f"the build is kept for diagnosis in {failed_path_for(run.db_path)}"
+    return "the failed build was removed (run with --keep-failed-build to keep it)"
 
 
 def command_backfill(args: argparse.Namespace) -> int:
@@ -266,6 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--claims", type=Path, default=None,
                      help="a claims file to check on this run into marts.fct_claim_checks "
                           "(default: $STRESSWATCH_CLAIMS_FILE, else none)")
+    run.add_argument("--keep-failed-build", action="store_true",
+                     help="when the run fails, keep its build database as <db>.failed.duckdb for diagnosis "
+                          "(default: remove it, so a full disk frees itself)")
+    run.add_argument("--accept", action="append", default=[], metavar="SOURCE:ENTITY@DATE",
+                     help="confirm a real extreme the plausibility check refused, e.g. prices:SPY@2020-03-16 "
+                          "(repeatable; written to the accepted-moves file before the run)")
+    run.add_argument("--reason", default=None, help="why the --accept moves are real (kept in the file)")
+    run.add_argument("--accepted-moves", type=Path, default=None, metavar="CSV",
+                     help="the accepted-moves file (default: $STRESSWATCH_ACCEPTED_MOVES, else "
+                          "expectations/accepted_moves.csv)")
     run.set_defaults(handler=command_run)
     backfill = commands.add_parser(
         "backfill", help="reload a date range of every source and rebuild the marts (idempotent)",

@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.plausibility import find_implausible, read_accepted
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
                                      stage_batch, staging_table, start_staging, upsert)
-from orchestration.settings import gx_root_for
+from orchestration.settings import ACCEPTED_MOVES_FILE, gx_root_for
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
 from orchestration.validation import Failure, SplitsFailures, ValidationGate, ValidationReport
@@ -89,8 +90,12 @@ def merge_reports(reports: list[ValidationReport]) -> list[Failure]:
 def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: int | None,
                 gate: ValidationGate | None = None, today: date | None = None,
                 progress: Callable[[str], None] = lambda message: None,
-                batch_rows: int = DEFAULT_BATCH_ROWS, window: tuple[date, date] | None = None) -> LoadResult:
+                batch_rows: int = DEFAULT_BATCH_ROWS, window: tuple[date, date] | None = None,
+                accepted_moves: Path | None = None) -> LoadResult:
     """Fetch since each entity's last date minus the overlap, validate, then upsert or quarantine atomically.
+
+    Each batch's values are first checked against their series' history in raw (orchestration/plausibility.py),
+    except the moves analysts confirmed in `accepted_moves` (a CSV; the project's by default).
 
     `window` (a backfill) fetches the rows dated in that range, both ends included, for every entity instead.
 
@@ -101,6 +106,7 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     """
     table = RAW_TABLES[client.raw_table]
     gate = gate or ValidationGate(gx_root_for(db_path))
+    accepted = read_accepted(accepted_moves or ACCEPTED_MOVES_FILE)
     started_at, started = datetime.now(timezone.utc), time.perf_counter()
     with connect(db_path) as con:
         ensure_raw_schema(con)
@@ -133,7 +139,11 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                     fetched = len(batch)
                     batch = rows_within(batch, table.date_column, window)
                     outside += fetched - len(batch)
-                report = gate.validate(table, client.family, batch, today=today)
+                measured = time.perf_counter()
+                verdicts = find_implausible(con, table, client.family, batch, accepted)
+                plausibility_s = time.perf_counter() - measured
+                report = gate.validate(table, client.family, batch, today=today, verdicts=verdicts)
+                report.seconds += plausibility_s  # the plausibility check is part of validating
                 reports.append(report)
                 rows_in += len(batch)
                 dates = batch[table.date_column].dropna()
@@ -167,7 +177,7 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                 progress(f"{client.family}: batch {number}: {rows_in:,} rows validated and staged so far")
         except SourceFormatError as exc:
             drop_staging(con, table)
-            failure = Failure(exc.check, "reader check", None, "error", examples=(exc.problem,))
+            failure = Failure(exc.check, "reader check", None, "error", examples=(str(exc),))
             con.begin()
             quarantine_unreadable(con, run_id, client.family, exc.where, exc.check, str(exc))
             log(con, "unreadable", message=f"{exc.check} failed: {exc}"[:2000], failed_expectations=_records([failure]))
@@ -193,7 +203,9 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                             run_id)
         log(con, "loaded", rows_inserted=totals.inserted, rows_updated=totals.updated,
             rows_unchanged=totals.unchanged, window_start=first, window_end=last, rows_in=rows_in,
-            failed_expectations=None, warnings=_records(warnings), validation_s=validation_s)
+            failed_expectations=None, warnings=_records(warnings), validation_s=validation_s,
+            message=(f"{totals.kept_known} empty incoming value(s) left the value raw already held"
+                     if totals.kept_known else None))
         con.commit()
     except Exception as exc:
         try:
@@ -211,6 +223,8 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     seconds = time.perf_counter() - started
     progress(f"{client.family}: {rows_in:,} rows read, {totals.inserted:,} new, {totals.updated:,} changed, "
              f"{totals.unchanged:,} unchanged ({seconds:.1f} s, validation {validation_s:.1f} s)")
+    if totals.kept_known:
+        progress(f"{client.family}: {totals.kept_known:,} empty incoming value(s) left the value raw already held")
     return LoadResult(client.family, table.qualified, "loaded", rows_in, totals.inserted, totals.updated,
                       totals.unchanged, first, last, seconds, validation_s, tuple(failures))
 

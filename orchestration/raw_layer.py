@@ -143,6 +143,7 @@ class UpsertCounts:
     inserted: int
     updated: int
     unchanged: int
+    kept_known: int = 0  # incoming nulls that left a known value in place
 
 
 def _incoming_select(table: RawTable, frame_name: str) -> str:
@@ -169,7 +170,27 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame,
 
 
 def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
-    """The upsert's set-based core: merge a relation with the raw table's columns into the raw table."""
+    """The upsert's set-based core: merge a relation with the raw table's columns into the raw table.
+
+    A null never erases a known value: an incoming row's null keeps the value raw holds (a source that drops a
+    field for a day, a Fiscal Data 'null' over a published bid-to-cover); such cells are counted."""
+    values = [name for name in table.columns if name not in table.key]
+    match = _key_match(table, "target", "incoming")
+    kept = " + ".join(f"(incoming.{name} is null and target.{name} is not null)::int" for name in values) or "0"
+    merged = ", ".join([*(f"incoming.{name}" for name in table.key),
+                        *(f"coalesce(incoming.{name}, target.{name}) as {name}" for name in values)])
+    con.execute(f"create or replace temp table merged_incoming as select {merged} from {incoming} as incoming "
+                f"left join {table.qualified} as target on {match}")
+    kept_known = con.execute(f"select coalesce(sum({kept}), 0) from {incoming} as incoming "
+                             f"join {table.qualified} as target on {match}").fetchone()[0]
+    try:
+        counts = _merge(con, table, "merged_incoming", run_id)
+    finally:
+        con.execute("drop table merged_incoming")
+    return UpsertCounts(counts.inserted, counts.updated, counts.unchanged, int(kept_known))
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
     values = [name for name in table.columns if name not in table.key]
     changed = " or ".join(f"target.{name} is distinct from incoming.{name}" for name in values) or "false"
     match = _key_match(table, "target", "incoming")
@@ -177,8 +198,9 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
     updated = con.execute(f"select count(*) from {table.qualified} as target join {incoming} as incoming on {match} "
                           f"where {changed}").fetchone()[0]
     con.execute(f"delete from {table.qualified} as target using {incoming} as incoming where {match} and ({changed})")
+    columns = ", ".join(f"incoming.{name}" for name in table.columns)
     inserted_total = con.execute(
-        f"insert into {table.qualified} select incoming.*, current_timestamp, $run_id from {incoming} as incoming "
+        f"insert into {table.qualified} select {columns}, current_timestamp, $run_id from {incoming} as incoming "
         f"where not exists (select 1 from {table.qualified} as target where {match})",
         {"run_id": run_id},
     ).fetchone()[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
+from orchestration.publishing import end_failed_build
 from orchestration.settings import RunSettings, resolve_settings
 from orchestration.writer_lock import WriterLock
 
@@ -27,6 +28,8 @@ class WarehouseResource(dg.ConfigurableResource):
     webhook_url: str | None = None  # where failure and stress alerts are posted (else $STRESSWATCH_WEBHOOK_URL)
     backfill_from: str | None = None  # YYYY-MM-DD: reload every source's rows from this date ...
     backfill_to: str | None = None  # ... to this one (both included), then rebuild every mart whole
+    accepted_moves: str | None = None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
+    keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
     writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse
 
     _settings: RunSettings | None = PrivateAttr(default=None)
@@ -37,7 +40,8 @@ class WarehouseResource(dg.ConfigurableResource):
             self.db_path, self.data_dir, self.mode, live_sources=self.live_sources, api_urls=self.api_urls,
             overlap_days=self.overlap_days, full_reload=self.full_reload, engine=self.engine,
             spark_master=self.spark_master, claims_file=self.claims_file, report_dir=self.report_dir,
-            webhook_url=self.webhook_url, backfill_from=self.backfill_from, backfill_to=self.backfill_to)
+            webhook_url=self.webhook_url, backfill_from=self.backfill_from, backfill_to=self.backfill_to,
+            accepted_moves=self.accepted_moves, keep_failed_build=self.keep_failed_build)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._settings = self._resolve()
@@ -45,10 +49,15 @@ class WarehouseResource(dg.ConfigurableResource):
             self._lock = WriterLock(self._settings.db_path, context.run.run_id).acquire(
                 self.writer_wait_seconds)
 
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:  # noqa: ARG002
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+            try:  # a build still there at the end of a run is a failed run's: it goes before the lock does
+                ended = end_failed_build(self._settings.db_path, self._settings.keep_failed_build)
+                if ended and context.log is not None:
+                    context.log.info(ended)
+            finally:
+                self._lock.release()
+                self._lock = None
 
     def settings(self) -> RunSettings:
         """The run's settings, resolved once at the start of the run."""

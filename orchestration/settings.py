@@ -49,6 +49,9 @@ def live_sec_ciks() -> tuple[str, ...]:
     """The SEC filers in the sec_companies seed."""
     return _seed_column("sec_companies.csv", "cik")
 
+# Analysts' confirmations of real extremes the plausibility check would refuse (stresswatch run --accept).
+ACCEPTED_MOVES_FILE = PROJECT_ROOT / "expectations" / "accepted_moves.csv"
+
 # How many days before the last loaded date an incremental fetch starts again, to pick up revisions.
 DEFAULT_OVERLAP_DAYS = 10
 
@@ -62,7 +65,7 @@ def build_path_for(published: Path) -> Path:
 
 
 def failed_path_for(published: Path) -> Path:
-    """Where the build of the last failed run is kept for diagnosis."""
+    """Where the build of the last failed run is kept for diagnosis (only with --keep-failed-build)."""
     return published.with_name(f"{published.stem}.failed{published.suffix}")
 
 
@@ -106,6 +109,8 @@ class RunSettings:
     report_dir: Path | None = None
     webhook_url: str | None = None
     backfill: tuple[date, date] | None = None  # reload rows dated in this range (both included), rebuild the marts
+    accepted_moves: Path = ACCEPTED_MOVES_FILE  # real extremes analysts confirmed (stresswatch run --accept)
+    keep_failed_build: bool = False  # set a failed run's build aside for diagnosis instead of removing it
 
     @property
     def build_path(self) -> Path:
@@ -148,7 +153,9 @@ def resolve_settings(db_path: str | os.PathLike | None = None, data_dir: str | o
                      full_reload: bool = False, engine: str | None = None, spark_master: str | None = None,
                      claims_file: str | os.PathLike | None = None, report_dir: str | os.PathLike | None = None,
                      webhook_url: str | None = None, backfill_from: str | date | None = None,
-                     backfill_to: str | date | None = None) -> RunSettings:
+                     backfill_to: str | date | None = None,
+                     accepted_moves: str | os.PathLike | None = None,
+                     keep_failed_build: bool = False) -> RunSettings:
     """Explicit arguments win, then STRESSWATCH_* environment variables (read, never written), then the defaults."""
     db = Path(db_path or _env("STRESSWATCH_DB") or DEFAULT_DB_PATH)
     data = Path(data_dir or _env("STRESSWATCH_DATA_DIR") or SAMPLE_DATA_DIR)
@@ -178,6 +185,8 @@ def resolve_settings(db_path: str | os.PathLike | None = None, data_dir: str | o
         claims_file=Path(claims).resolve() if claims else None,
         report_dir=Path(report_dir).resolve() if report_dir else None,
         webhook_url=webhook_url or _env("STRESSWATCH_WEBHOOK_URL"), backfill=backfill,
+        accepted_moves=Path(accepted_moves or _env("STRESSWATCH_ACCEPTED_MOVES") or ACCEPTED_MOVES_FILE).resolve(),
+        keep_failed_build=keep_failed_build,
     )
 
 

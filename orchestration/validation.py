@@ -21,8 +21,10 @@ import pandas as pd
 
 from orchestration.freshness import deadlines
 from orchestration.market_calendar import NEW_YORK
+from orchestration.plausibility import VERDICT_COLUMN, checks_table
 from orchestration.raw_layer import RawTable
 from orchestration.settings import PROJECT_ROOT
+from orchestration.sources.values import ORIGIN_COLUMNS
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 _SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
@@ -94,17 +96,22 @@ def _key_text(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
     return joined
 
 
-def prepare_frame(table: RawTable, batch: pd.DataFrame) -> pd.DataFrame:
+def prepare_frame(table: RawTable, batch: pd.DataFrame, verdicts: pd.Series | None = None) -> pd.DataFrame:
     """The frame the suite sees: the batch, dates as timestamps, the joined key and derived check columns."""
     frame = batch.copy()
+    for name in ORIGIN_COLUMNS:  # live clients' frames name no file line
+        if name not in frame:
+            frame[name] = pd.NA
+    frame["_file"] = frame["_file"].astype("string")
+    frame["_line"] = frame["_line"].astype("Int64")
+    if checks_table(table):  # the plausibility verdicts, computed against raw's history by the loader
+        frame[VERDICT_COLUMN] = verdicts if verdicts is not None else pd.Series(pd.NA, index=frame.index,
+                                                                                 dtype="string")
     frame["_key"] = _key_text(batch, table.key)
     for name, kind in table.columns.items():
         if kind == "date" and name in frame:
             frame[name] = pd.to_datetime(frame[name])
     if table.name == "price_bars":
-        ordered = frame.sort_values(["symbol", "trade_date"])
-        previous = ordered.groupby("symbol")["close"].shift(1)
-        frame["_close_move_pct"] = (100 * (ordered["close"] / previous - 1)).reindex(frame.index)
         body_high = frame[["open", "close"]].max(axis=1)
         body_low = frame[["open", "close"]].min(axis=1)
         outside = pd.concat([frame["low"] - body_low, body_high - frame["high"]], axis=1).max(axis=1).clip(lower=0)
@@ -120,13 +127,26 @@ def _show(value: object) -> str:
     return str(value)
 
 
+def _origin(row: dict) -> str:
+    """'prices/SPY.csv line 1004' (a JSON document's rows are records), or '' when the row names no file."""
+    file, line = row.get("_file"), row.get("_line")
+    if file is None or pd.isna(file):
+        return ""
+    kind = "record" if str(file).endswith(".json") or "://" in str(file) else "line"
+    return f" in {file} {kind} {line}" if line is not None and not pd.isna(line) else f" in {file}"
+
+
 def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
     indexed = result.get("unexpected_index_list") or []
     if indexed and isinstance(indexed[0], dict):
         rows = []
         for row in indexed[:_EXAMPLES]:
-            key = " ".join(_show(row.get(column)) for column in key_columns if column in row)
-            values = ", ".join(f"{name}={_show(value)}" for name, value in row.items() if name not in key_columns)
+            origin = _origin(row)
+            row = {name: value for name, value in row.items() if name not in ORIGIN_COLUMNS}
+            key = " ".join(_show(row.get(column)) for column in key_columns if column in row) + origin
+            # a verdict column (named with a leading underscore) carries its own sentence
+            values = ", ".join(_show(value) if name.startswith("_") else f"{name}={_show(value)}"
+                               for name, value in row.items() if name not in key_columns)
             rows.append(f"{values} [{key}]" if values else f"[{key}]")
         return tuple(rows)
     listed = result.get("partial_unexpected_list") or []
@@ -176,9 +196,10 @@ class ValidationGate:
         return context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"validate_{table.name}", data=batch_definition, suite=suite))
 
-    def validate(self, table: RawTable, family: str, batch: pd.DataFrame, today: date | None = None
-                 ) -> ValidationReport:
-        """Run the table's suite over the batch; 'today' anchors the future-date and staleness checks."""
+    def validate(self, table: RawTable, family: str, batch: pd.DataFrame, today: date | None = None,
+                 verdicts: pd.Series | None = None) -> ValidationReport:
+        """Run the table's suite over the batch; 'today' anchors the future-date and staleness checks;
+        `verdicts` are the plausibility findings against raw's history (orchestration/plausibility.py)."""
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
@@ -186,7 +207,7 @@ class ValidationGate:
         now = (datetime.combine(today, dt_time(23, 59), ZoneInfo(NEW_YORK)) if today
                else datetime.now(ZoneInfo(NEW_YORK)))
         today = now.date()
-        frame = prepare_frame(table, batch)
+        frame = prepare_frame(table, batch, verdicts)
         definition = self._validation_definition(table)
         key_columns = list(table.key)
         outcome = definition.run(
@@ -195,7 +216,8 @@ class ValidationGate:
                 "today": pd.Timestamp(today),
                 "fresh_since": pd.Timestamp(deadlines()[family].due_date(now)),
             },
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": key_columns,
+            result_format={"result_format": "COMPLETE",
+                           "unexpected_index_column_names": key_columns + ORIGIN_COLUMNS,
                            "partial_unexpected_count": _EXAMPLES},
         )
         report = ValidationReport(table.qualified, len(batch))

@@ -97,9 +97,9 @@ def failure(check: str, severity: str = "warn", count: int | None = 1) -> Failur
 
 
 def test_merged_reports_add_counts_and_keep_staleness_only_when_every_batch_was_stale():
-    first = ValidationReport("raw.price_bars", 10, [failure("close_move_within_50pct", count=2), failure("staleness")])
-    second = ValidationReport("raw.price_bars", 10, [failure("close_move_within_50pct", count=3)])
+    first = ValidationReport("raw.price_bars", 10, [failure("open_close_within_low_high_cboe", count=2), failure("staleness")])
+    second = ValidationReport("raw.price_bars", 10, [failure("open_close_within_low_high_cboe", count=3)])
     merged = merge_reports([first, second])
-    assert [(f.check, f.unexpected_count) for f in merged] == [("close_move_within_50pct", 5)]
+    assert [(f.check, f.unexpected_count) for f in merged] == [("open_close_within_low_high_cboe", 5)]
     third = ValidationReport("raw.price_bars", 10, [failure("staleness")])
-    assert [f.check for f in merge_reports([first, third])] == ["close_move_within_50pct", "staleness"]
+    assert [f.check for f in merge_reports([first, third])] == ["open_close_within_low_high_cboe", "staleness"]

@@ -23,13 +23,14 @@ def gate(tmp_path_factory):
     return ValidationGate(tmp_path_factory.mktemp("gx"))
 
 
-def test_close_move_is_computed_within_each_symbol():
-    frame = prepare_frame(PRICES, bars())
-    first_rows = frame.groupby("symbol")["trade_date"].idxmin()
-    assert frame.loc[first_rows, "_close_move_pct"].isna().all()
-    spy = frame[frame.symbol == "SPY"].sort_values("trade_date")
-    expected = 100 * (spy.close.iloc[1] / spy.close.iloc[0] - 1)
-    assert spy._close_move_pct.iloc[1] == pytest.approx(expected)
+def test_the_frame_carries_the_plausibility_verdicts_and_each_rows_file_and_line():
+    batch = bars()
+    verdicts = pd.Series(pd.NA, index=batch.index, dtype="string")
+    verdicts.iloc[4] = "close 1 after 100"
+    frame = prepare_frame(PRICES, batch, verdicts)
+    assert frame._implausible_move.isna().sum() == len(batch) - 1 and frame._implausible_move.iloc[4] == "close 1 after 100"
+    assert prepare_frame(PRICES, batch)._implausible_move.isna().all()
+    assert frame._line.min() == 2 and frame._file.str.endswith(".csv").all()
 
 
 def test_ohlc_excess_is_zero_inside_the_range_and_measures_how_far_outside():
@@ -51,16 +52,17 @@ def test_staleness_is_a_warning_not_an_error(gate):
     assert [failure.check for failure in report.warnings] == ["staleness"]
 
 
-def test_a_big_one_day_move_warns_with_the_offending_row(gate):
+def test_an_implausible_move_blocks_naming_the_row_its_file_and_line(gate):
     frame = bars()
-    spy_last = frame[(frame.symbol == "SPY")].trade_date.max()
-    row = (frame.symbol == "SPY") & (frame.trade_date == spy_last)
-    frame.loc[row, ["open", "high", "low", "close"]] *= 1.8
-    report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
-    assert report.passed
-    [warning] = report.warnings
-    assert warning.check == "close_move_within_50pct" and warning.unexpected_count == 1
-    assert "SPY 2025-11-21" in warning.examples[0]
+    row = frame.index[(frame.symbol == "SPY") & (frame.trade_date == frame[frame.symbol == "SPY"].trade_date.max())]
+    verdicts = pd.Series(pd.NA, index=frame.index, dtype="string")
+    verdicts.loc[row] = "close 6.7 after 670 on 2025-11-20 is a move of -460.5 log-%"
+    report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22), verdicts=verdicts)
+    assert not report.passed
+    [error] = report.errors
+    assert error.check == "move_plausible" and error.unexpected_count == 1
+    assert error.examples == ("close 6.7 after 670 on 2025-11-20 is a move of -460.5 log-% "
+                              f"[SPY 2025-11-21 in {FIXTURES / 'prices' / 'SPY.csv'} line 11]",)
 
 
 def test_errors_name_the_check_and_the_offending_key(gate):
@@ -70,7 +72,8 @@ def test_errors_name_the_check_and_the_offending_key(gate):
     assert not report.passed
     [error] = report.errors
     assert error.check == "volume_not_negative"
-    assert error.examples == (f"volume=-1 [{frame.loc[3, 'symbol']} {frame.loc[3, 'trade_date'].isoformat()}]",)
+    assert error.examples == (f"volume=-1 [{frame.loc[3, 'symbol']} {frame.loc[3, 'trade_date'].isoformat()} "
+                              f"in {frame.loc[3, '_file']} line {frame.loc[3, '_line']}]",)
 
 
 def test_treasury_batch_from_both_shapes_passes(gate, tmp_path):

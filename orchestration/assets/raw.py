@@ -107,7 +107,8 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
         client = build_client(family, run)
         result = load_source(run.build_path, client, context.run.run_id,
                              None if run.full_reload else run.overlap_days,
-                             gate=ValidationGate(run.gx_root), progress=context.log.info, window=run.backfill)
+                             gate=ValidationGate(run.gx_root), progress=context.log.info, window=run.backfill,
+                             accepted_moves=run.accepted_moves)
     except Exception as exc:
         retries_left = LIVE_RETRY_POLICY.max_retries - context.retry_number
         if run.source_mode(family) == "live" and retries_left > 0:

@@ -1,0 +1,123 @@
+"""Plausibility against a series' own history: real extremes load, typos of the same days do not."""
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.loading import load_source
+from orchestration.plausibility import AcceptedMove, read_accepted, write_accepted
+from orchestration.settings import resolve_settings
+from orchestration.sources.factory import build_client
+from orchestration.validation import ValidationGate
+
+EXCERPTS = Path(__file__).parent / "fixtures" / "plausibility"
+
+# (excerpt, where it goes in a data directory, source, series, the real extreme day)
+REAL_EXTREMES = {
+    "sp500_1987-10-19_-20.5pct": ("GSPC_1986-09_1987-10.csv", "prices/GSPC.csv", "prices", "^GSPC", "1987-10-19"),
+    "sp500_1987-10-20_rebound": ("GSPC_1986-09_1987-10.csv", "prices/GSPC.csv", "prices", "^GSPC", "1987-10-20"),
+    "sp500_2008-10-13_+11.6pct": ("GSPC_2007-09_2008-10.csv", "prices/GSPC.csv", "prices", "^GSPC", "2008-10-13"),
+    "sp500_2020-03-16_-12.0pct": ("GSPC_2019-02_2020-03.csv", "prices/GSPC.csv", "prices", "^GSPC", "2020-03-16"),
+    "vix_2018-02-05_+116pct": ("vix-daily_2017-01_2018-02.csv", "cboe/vix-daily.csv", "prices", "VIX", "2018-02-05"),
+    "ten_year_1987-10-20_-75bp": ("DGS10_1986-09_1987-10.csv", "fred/DGS10.csv", "fred", "DGS10", "1987-10-20"),
+}
+
+
+def _cut(lines: list[str], day: str) -> list[str]:
+    """The header and the rows dated before `day`."""
+    return [lines[0], *(line for line in lines[1:] if line[:10] < day)]
+
+
+def evening_of(tmp_path: Path, case: str, edit=None, accepted: list[str] = ()):
+    """Load the excerpt up to the day before the extreme, then the extreme day (edited) as the next evening."""
+    excerpt, target, source, series, day = REAL_EXTREMES[case]
+    lines = (EXCERPTS / excerpt).read_text().splitlines()
+    data = tmp_path / "data"
+    (data / target).parent.mkdir(parents=True)
+    db = tmp_path / "w.duckdb"
+    accepted_file = tmp_path / "accepted_moves.csv"
+    write_accepted(accepted_file, [AcceptedMove.parse(text) for text in accepted], "test")
+    run = resolve_settings(db, data, "replay", accepted_moves=accepted_file)
+    gate = ValidationGate(tmp_path / "gx")
+    (data / target).write_text("\n".join(_cut(lines, day)) + "\n")
+    history = load_source(db, build_client(source, run), "history", None, gate=gate, accepted_moves=accepted_file)
+    assert history.status == "loaded", history.reason()
+    evening = _cut(lines, day) + [next(line for line in lines if line.startswith(day))]
+    if edit:
+        evening[-1] = edit(evening[-1])
+    (data / target).write_text("\n".join(evening) + "\n")
+    result = load_source(db, build_client(source, run), "evening", 10, gate=gate, accepted_moves=accepted_file)
+    return result, db, series, day
+
+
+@pytest.mark.parametrize("case", sorted(REAL_EXTREMES))
+def test_a_real_extreme_loads_without_an_accepted_exception(case, tmp_path):
+    result, db, series, day = evening_of(tmp_path, case)
+
+    assert result.status == "loaded", result.reason()
+    assert result.inserted == 1
+    table, column, key = (("raw.price_bars", "trade_date", "symbol") if result.family == "prices"
+                          else ("raw.fred_observations", "obs_date", "series_id"))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(f"select count(*) from {table} where {key} = $s and {column} = $d",
+                           {"s": series, "d": day}).fetchone()[0] == 1
+
+
+def _scale_prices(factor: float):
+    def edit(line: str) -> str:
+        fields = line.split(",")
+        return ",".join([fields[0], *(f"{float(value) * factor:.4f}" for value in fields[1:5]), *fields[5:]])
+    return edit
+
+
+# typos of the same days: a decimal point moved, a digit doubled
+TYPOS = {
+    "sp500_close_over_10": ("sp500_1987-10-19_-20.5pct", _scale_prices(0.1), "close 22.484 after 282.7"),
+    "sp500_2020_times_10": ("sp500_2020-03-16_-12.0pct", _scale_prices(10), "close 23861.3 after 2711.02"),
+    "vix_times_10": ("vix_2018-02-05_+116pct", _scale_prices(10), "close 373.2 after 17.31"),
+    "ten_year_14_0": ("ten_year_1987-10-20_-75bp", lambda line: "1987-10-20,14.0", "value 14 after 10.15"),
+}
+
+
+@pytest.mark.parametrize("typo", sorted(TYPOS))
+def test_a_typo_on_the_same_day_is_refused_naming_series_date_previous_and_new_value(typo, tmp_path):
+    case, edit, described = TYPOS[typo]
+    result, db, series, day = evening_of(tmp_path, case, edit)
+
+    assert result.status == "quarantined"
+    reason = result.reason()
+    assert "move_plausible" in reason and described in reason, reason
+    assert f"{series} {day}" in reason and f"--accept '{result.family}:{series}@{day}'" in reason
+    with duckdb.connect(str(db), read_only=True) as con:
+        table = "raw.price_bars" if result.family == "prices" else "raw.fred_observations"
+        assert con.execute(f"select count(*) from {table} where _run_id = 'evening'").fetchone()[0] == 0
+
+
+def test_an_accepted_move_loads_and_only_that_one(tmp_path):
+    case, edit, _ = TYPOS["ten_year_14_0"]
+    result, _, _, _ = evening_of(tmp_path, case, edit, accepted=["fred:DGS10@1987-10-20"])
+    assert result.status == "loaded" and result.inserted == 1
+
+    elsewhere = tmp_path / "other"
+    result, _, _, _ = evening_of(elsewhere, case, edit, accepted=["fred:DGS10@1987-10-19", "fred:DGS2@1987-10-20"])
+    assert result.status == "quarantined"
+
+
+def test_accepted_moves_file_round_trip(tmp_path):
+    path = tmp_path / "accepted.csv"
+    moves = [AcceptedMove.parse("prices:^GSPC@1987-10-19"), AcceptedMove.parse("sec:1640147:USD@2024-04-30")]
+    assert write_accepted(path, moves, "Black Monday") == moves
+    assert write_accepted(path, moves[:1], "again") == []  # written once
+    assert read_accepted(path) == {("prices", "^GSPC", date(1987, 10, 19)), ("sec", "1640147:USD", date(2024, 4, 30))}
+    for bad in ("SPY@2020-03-16", "stocks:SPY@2020-03-16", "prices:SPY@16/03/2020", "prices:SPY"):
+        with pytest.raises(ValueError, match="--accept"):
+            AcceptedMove.parse(bad)
+
+
+def test_the_shipped_accepted_moves_file_is_empty():
+    """The bundled sample and the real full history load without any confirmed exception."""
+    from orchestration.settings import ACCEPTED_MOVES_FILE
+
+    assert read_accepted(ACCEPTED_MOVES_FILE) == set()
