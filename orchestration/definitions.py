@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.alerts import stress_alerts_sent
 from orchestration.assets.claims import claim_checks_asset
 from orchestration.assets.dbt import stresswatch_dbt_models
 from orchestration.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
@@ -12,7 +13,7 @@ from orchestration.dbt_setup import dbt_resource
 from orchestration.progress import progress_logger
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import daily_job, daily_schedule, spark_job
-from orchestration.sensors import run_failure_alerts, stress_alerts_sensor
+from orchestration.sensors import run_failure_alerts
 
 # A source that could not be loaded leaves its readers out of the dbt build, and Dagster skips every step downstream of
 # an output that was not yielded. The steps after dbt therefore hang on what dbt always builds, the seeds, so that the
@@ -23,14 +24,14 @@ published_warehouse = published_warehouse_asset(
     [key for assets in RAW_ASSETS for key in assets.keys] + DBT_ALWAYS_BUILT + [fct_claim_checks.key])
 published_spark_marts = published_spark_marts_asset(
     [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
-evening_verdict = evening_verdict_asset([published_warehouse.key, evening_report.key])
+evening_verdict = evening_verdict_asset([published_warehouse.key, evening_report.key, stress_alerts_sent.key])
 
 defs = dg.Definitions(
     assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
-            evening_report, evening_verdict, published_spark_marts],
+            evening_report, stress_alerts_sent, evening_verdict, published_spark_marts],
     jobs=[daily_job, spark_job],
     schedules=[daily_schedule],
-    sensors=[stress_alerts_sensor, run_failure_alerts],
+    sensors=[run_failure_alerts],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     loggers={"progress": progress_logger},
 )

@@ -48,3 +48,15 @@ def describe_failure(events: Iterable[dg.DagsterEvent]) -> RunFailure | None:
                 error = _innermost(getattr(event.event_specific_data, "error", None))
                 return RunFailure("run start", (), _first_line(error.message) if error else event.message or "")
     return None
+
+
+def blocked_loads(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """'prices: quarantined: close_positive [...]' for each raw load the run could not commit (its failed
+    `passes_expectations` check), read from the run's events: a failed run's build, with its load log, is gone."""
+    reasons = []
+    for event in events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.check_name == "passes_expectations" and not evaluation.passed and evaluation.description:
+                reasons.append(evaluation.description)
+    return reasons

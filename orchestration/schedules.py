@@ -10,9 +10,11 @@ from orchestration.instance import WRITER_TAG
 from orchestration.market_calendar import NEW_YORK, is_early_close, is_session, session_close
 
 SPARK_PUBLISH = dg.AssetKey("published_spark_marts")
-# what only the DuckDB engine does: publish the DuckDB file, then check the note, draw the report and judge the run
+# what only the DuckDB engine does: publish the DuckDB file, check the note, draw the report, send the alerts, judge
+# the run
 DUCKDB_ONLY = [dg.AssetKey("published_warehouse"), dg.AssetKey("evening_report"),
-               dg.AssetKey(["marts", "fct_claim_checks"]), dg.AssetKey("evening_verdict")]
+               dg.AssetKey(["marts", "fct_claim_checks"]), dg.AssetKey("stress_alerts_sent"),
+               dg.AssetKey("evening_verdict")]
 SESSION_TAG = "stresswatch/session"
 WRITER_TAGS = {WRITER_TAG: "warehouse"}
 

@@ -1,20 +1,11 @@
-"""The sensors that tell people: new stress alerts, and failed runs."""
+"""The sensor that tells people a run failed (stress alerts are sent by the run itself: assets/alerts.py)."""
 
 import dagster as dg
 
-from orchestration.alerts import FailureAlert, deliver_failure_alert, deliver_new_alerts
+from orchestration.alerts import FailureAlert, deliver_failure_alert
 from orchestration.resources import WarehouseResource
 from orchestration.run_failures import RunFailure, describe_failure
 from orchestration.schedules import daily_job, spark_job
-
-
-@dg.sensor(name="stress_alerts_sensor", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Sends each new alert of marts.fct_stress_alerts once: to the log, and as JSON to the "
-                       "webhook (warehouse resource webhook_url, else $STRESSWATCH_WEBHOOK_URL) when one is set.")
-def stress_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SkipReason:
-    run = warehouse.settings()
-    delivered = deliver_new_alerts(run.db_path, run.webhook_url, log=context.log.info)
-    return dg.SkipReason(f"delivered {len(delivered)} new alert(s)")
 
 
 def failure_alert_for(context: dg.RunFailureSensorContext) -> FailureAlert:

@@ -1,86 +1,154 @@
-"""Alert delivery: the sensor sends each new alert once, to the log and to a webhook on 127.0.0.1."""
+"""Alert delivery: each alert once (also to a slow receiver), retractions, a webhook that is down, masked URLs."""
 
 import json
+import logging
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.alerts import ledger_path_for, recent_alerts
-from orchestration.resources import WarehouseResource
-from orchestration.sensors import stress_alerts_sensor
-from tests.conftest import copy_warehouse
+from orchestration.alerts import (FailureAlert, deliver_alerts, deliver_failure_alert, idempotency_key,
+                                  ledger_path_for, mask_url, recent_alerts)
+from tests.conftest import copy_warehouse, run_cli
+
+SECRET_PATH = "/services/T0AAA/B0BBB/s3cr3tT0ken"
 
 
 @pytest.fixture
 def webhook():
-    received = []
+    """A receiver on 127.0.0.1 that records each POST; `behaviour` sets its answer and how long it takes."""
+    received: list[dict] = []
+    behaviour = {"status": 204, "sleep": 0.0}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append({**body, "_idempotency_key": self.headers.get("Idempotency-Key")})
+            time.sleep(behaviour["sleep"])
+            self.send_response(behaviour["status"])
             self.end_headers()
 
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/alerts", received
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}{SECRET_PATH}?token=abc", received, behaviour
     server.shutdown()
     server.server_close()
 
 
-def evaluate(db):
-    # the resource sets up per evaluation (settings resolved once), so the context is opened as the daemon opens it
-    with dg.build_sensor_context(resources={"warehouse": WarehouseResource(db_path=str(db))}) as context:
-        return stress_alerts_sensor(context)
+def alerts_warehouse(path, count: int):
+    """A warehouse holding `count` alerts on one evening (what the delivery reads of the published file)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_stress_alerts (alert_date date, rule_id varchar, subject varchar, "
+                    "metric varchar, observed_value double, threshold double, severity varchar, message varchar)")
+        for number in range(count):
+            con.execute("insert into marts.fct_stress_alerts values (date '2026-01-02', 'vix_above_20', $s, "
+                        "'vix_close', 21.5, 20, 'warning', 'The VIX closes above 20')", {"s": f"VIX{number}"})
+    return path
 
 
-def test_the_sensor_delivers_each_alert_exactly_once(sample_warehouse, tmp_path, webhook, monkeypatch):
-    url, received = webhook
-    monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", url)
+def test_each_alert_is_delivered_once_across_runs(sample_warehouse, tmp_path, webhook):
+    url, received, _ = webhook
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     expected = recent_alerts(db)
     assert len(expected) >= 5
 
-    first = evaluate(db)
-    assert len(received) == len(expected)
+    first = deliver_alerts(db, url, log=lambda line: None)
+    assert len(received) == len(expected) == len(first.sent)
     assert {(a["alert_date"], a["rule_id"], a["subject"]) for a in received} == {
         (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected}
-    assert all(a["message"] and a["severity"] for a in received)
-    assert f"delivered {len(expected)} new alert(s)" in first.skip_message
+    assert all(a["_idempotency_key"] == idempotency_key(f"alert|{a['alert_date']}|{a['rule_id']}|{a['subject']}")
+               for a in received)
 
-    second = evaluate(db)  # a later tick, the same alerts: nothing is sent again
-    assert len(received) == len(expected) and "delivered 0" in second.skip_message
+    second = deliver_alerts(db, url, log=lambda line: None)  # the next evening, the same alerts: nothing again
+    assert second.sent == () and len(received) == len(expected)
 
     with duckdb.connect(str(db)) as con:  # a new run publishes a new alert
         con.execute("insert into marts.fct_stress_alerts by name select date '2026-01-02' as alert_date, "
                     "'vix_above_20' as rule_id, 'VIX' as subject, 'vix_close' as metric, 21.5 as observed_value, "
                     "20 as threshold, 'warning' as severity, "
                     "'The VIX closes above 20: VIX vix_close 21.5 above 20.0' as message")
-    evaluate(db)
+    deliver_alerts(db, url, log=lambda line: None)
     assert [a["alert_date"] for a in received[len(expected):]] == ["2026-01-02"]
 
 
-def test_a_failed_webhook_keeps_the_alert_for_the_next_tick(sample_warehouse, tmp_path, webhook, monkeypatch):
-    url, received = webhook
-    db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
-    monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", "http://127.0.0.1:9/nothing-listens-here")
-    evaluate(db)
-    assert not ledger_path_for(db).exists() or ledger_path_for(db).read_text() == ""
+def test_an_alert_whose_data_was_corrected_is_retracted_once(tmp_path, webhook):
+    url, received, _ = webhook
+    db = alerts_warehouse(tmp_path / "w.duckdb", 2)
+    deliver_alerts(db, url, log=lambda line: None)
+    assert len(received) == 2
+    with duckdb.connect(str(db)) as con:  # the corrected data no longer crosses the threshold for VIX1
+        con.execute("delete from marts.fct_stress_alerts where subject = 'VIX1'")
+
+    lines = []
+    done = deliver_alerts(db, url, log=lines.append)
+    assert done.retracted == ("2026-01-02|vix_above_20|VIX1",) and done.sent == ()
+    [retraction] = received[2:]
+    assert retraction["kind"] == "retraction" and retraction["key"] == "2026-01-02|vix_above_20|VIX1"
+    assert "The VIX closes above 20" in retraction["message"] and "[retraction]" in lines[0]
+    assert deliver_alerts(db, url, log=lambda line: None).retracted == ()  # once
+    assert len(received) == 3
+
+
+def test_a_receiver_slower_than_the_timeout_gets_each_alert_once(tmp_path, webhook):
+    url, received, behaviour = webhook
+    behaviour["sleep"] = 15.0  # longer than the 10 s timeout: the request arrived, the answer did not
+    db = alerts_warehouse(tmp_path / "w.duckdb", 2)
+    done = deliver_alerts(db, url, log=lambda line: None)
+    assert len(done.sent) == 2 and done.pending == 0
+    deliver_alerts(db, url, log=lambda line: None)  # the next run does not send them again
+    assert sorted(a["subject"] for a in received) == ["VIX0", "VIX1"]
+    statuses = [json.loads(line)["status"] for line in ledger_path_for(db).read_text().splitlines()]
+    assert statuses == ["unconfirmed", "unconfirmed"]
+
+
+def test_a_webhook_that_is_down_keeps_the_alerts_and_no_log_line_shows_its_path(tmp_path, webhook):
+    url, received, behaviour = webhook
+    db = alerts_warehouse(tmp_path / "w.duckdb", 3)
+    lines: list[str] = []
+    behaviour["status"] = 500
+    done = deliver_alerts(db, url, log=lines.append)
+    assert done.sent == () and done.pending == 3 and len(received) == 1  # stops at the first refusal
+    down = "http://127.0.0.1:9" + SECRET_PATH  # nothing listens on port 9
+    assert deliver_alerts(db, down, log=lines.append).pending == 3
+    assert not ledger_path_for(db).exists()
+
+    behaviour["status"] = 204
+    assert len(deliver_alerts(db, url, log=lines.append).sent) == 3
+    assert {a["subject"] for a in received[1:]} == {"VIX0", "VIX1", "VIX2"}
+    assert lines and not [line for line in lines if "s3cr3tT0ken" in line or "T0AAA" in line], lines
+    assert any("http://127.0.0.1:" in line and "/…" in line for line in lines)
+
+    failure = FailureAlert("run-1", "stresswatch_daily", "raw.prices", ("prices",), "quarantined")
+    behaviour["status"] = 500
+    with pytest.raises(Exception) as raised:
+        deliver_failure_alert(db, failure, url, log=lines.append)
+    assert "s3cr3tT0ken" not in str(raised.value) and "s3cr3tT0ken" not in " ".join(lines)
+
+
+def test_mask_url_keeps_only_scheme_and_host():
+    assert mask_url("https://hooks.example.com/services/T/B/x?token=1") == "https://hooks.example.com/…"
+
+
+def test_stresswatch_run_delivers_the_runs_new_alerts_without_showing_the_webhook(sample_warehouse, sample_copy,
+                                                                                   tmp_path, webhook, monkeypatch,
+                                                                                   capsys, caplog):
+    url, received, _ = webhook
     monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", url)
-    evaluate(db)
-    assert len(received) == len(recent_alerts(db))
-
-
-def test_without_a_webhook_alerts_go_to_the_log_once(sample_warehouse, tmp_path, monkeypatch):
-    monkeypatch.delenv("STRESSWATCH_WEBHOOK_URL", raising=False)
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
-    assert "delivered" in evaluate(db).skip_message
-    assert len(ledger_path_for(db).read_text().splitlines()) == len(recent_alerts(db))
-    assert "delivered 0" in evaluate(db).skip_message
+    caplog.set_level(logging.DEBUG)
+
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
+
+    expected = recent_alerts(db)
+    assert expected and len(received) == len(expected)
+    assert {(a["alert_date"], a["rule_id"], a["subject"]) for a in received} == {
+        (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected}
+    shown = capsys.readouterr()
+    assert "s3cr3tT0ken" not in shown.out + shown.err + caplog.text

@@ -51,8 +51,13 @@ def test_live_loads_carry_a_retry_policy_with_backoff_and_jitter():
 
 
 def test_the_sensors_and_the_publish_asset_are_defined():
-    assert defs.resolve_sensor_def("stress_alerts_sensor").name == "stress_alerts_sensor"
+    # stress alerts are sent by the run (one sender for every door), run failures by the one sensor
+    assert [sensor.name for sensor in defs.sensors] == ["run_failure_alerts"]
     assert defs.resolve_sensor_def("run_failure_alerts").default_status == dg.DefaultSensorStatus.RUNNING
+    alerts = defs.resolve_asset_graph().get(dg.AssetKey("stress_alerts_sent"))
+    assert alerts.parent_keys == {dg.AssetKey("published_warehouse")}
+    assert dg.AssetKey("stress_alerts_sent") in defs.resolve_asset_graph().get(
+        dg.AssetKey("evening_verdict")).parent_keys
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published_warehouse"]))
     # publishing waits for the dbt step through the seeds it always builds (a blocked source's marts yield nothing)
