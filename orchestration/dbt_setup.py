@@ -34,9 +34,12 @@ def require_manifest() -> Path:
 
 
 def dbt_executable() -> str:
-    """The dbt next to this interpreter (the project's venv), else whatever is on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """The project's `stresswatch-dbt` next to this interpreter (dbt that dies with its run), else dbt itself."""
+    for name in ("stresswatch-dbt", "dbt"):
+        beside = Path(sys.executable).with_name(name)
+        if beside.exists():
+            return str(beside)
+    return shutil.which("dbt") or "dbt"
 
 
 class OfflineDbtCliResource(DbtCliResource):

@@ -26,17 +26,34 @@ def _move_with_wal(source: Path, target: Path) -> None:
             new.unlink()
 
 
-def prepare_build(published: Path) -> Path:
-    """Start a build: set a stale build (a failed or killed run) aside, then copy the published warehouse."""
+def prepare_build(published: Path, keep_failed: bool = False) -> Path:
+    """Start a build: clear a stale build (a killed run's), then copy the published warehouse."""
     build = build_path_for(published)
     build.parent.mkdir(parents=True, exist_ok=True)
-    if build.exists() or _wal(build).exists():
-        _move_with_wal(build, failed_path_for(published))
+    end_failed_build(published, keep_failed)
     if published.exists():
         staging = build.with_name(build.name + ".copying")
-        shutil.copyfile(published, staging)
+        try:
+            shutil.copyfile(published, staging)
+        except OSError:
+            staging.unlink(missing_ok=True)  # a full disk must not stay full because of a half copy
+            raise
         os.replace(staging, build)
     return build
+
+
+def end_failed_build(published: Path, keep: bool = False) -> str | None:
+    """Remove the build a failed run left (it may fill the disk that made it fail), or with `keep` set it aside
+    for diagnosis; says which, or None when there was none (publishing renamed a successful run's build)."""
+    build = build_path_for(published)
+    build.with_name(build.name + ".copying").unlink(missing_ok=True)
+    if not (build.exists() or _wal(build).exists()):
+        return None
+    if keep:
+        _move_with_wal(build, failed_path_for(published))
+        return f"the failed build is kept in {failed_path_for(published)}"
+    discard_build(build)
+    return f"the failed build {build} was removed (--keep-failed-build keeps it)"
 
 
 def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at: datetime,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from orchestration.settings import build_path_for
+
 
 class WarehouseBusyError(RuntimeError):
     """Another run is writing this warehouse."""
@@ -28,13 +30,15 @@ def _holder_path(lock_path: Path) -> Path:
     return lock_path.with_name(lock_path.name + ".holder.json")
 
 
-def describe_holder(lock_path: Path) -> str:
-    """Who holds the lock, as the holder wrote it (best effort: the holder may be finishing right now)."""
+def describe_holder(lock_path: Path, build: Path) -> str:
+    """'another run is building <build> since <time> (run <id>, pid <pid>)', as the holder wrote it (best effort:
+    the holder may be finishing right now)."""
     try:
         holder = json.loads(_holder_path(lock_path).read_text())
     except (OSError, ValueError):
-        return "another run"
-    return f"run {holder.get('run_id')} (pid {holder.get('pid')}, since {holder.get('since')})"
+        return f"another run is building {build}"
+    return (f"another run is building {build} since {holder.get('since')} "
+            f"(run {holder.get('run_id')}, pid {holder.get('pid')})")
 
 
 class WriterLock:
@@ -52,9 +56,8 @@ class WriterLock:
             self._lock.acquire(timeout=wait_seconds)
         except Timeout:
             raise WarehouseBusyError(
-                f"{self.warehouse} is being written by "
-                f"{describe_holder(self.lock_path)}; run {self.run_id} did not start "
-                f"(waited {wait_seconds:g} s) and changed nothing. Run it again when that run has finished."
+                f"{describe_holder(self.lock_path, build_path_for(self.warehouse))}; run {self.run_id} did not "
+                f"start (waited {wait_seconds:g} s) and changed nothing. Run it again when that run has finished."
             ) from None
         _holder_path(self.lock_path).write_text(json.dumps({
             "run_id": self.run_id, "pid": os.getpid(),

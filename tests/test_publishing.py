@@ -2,10 +2,12 @@
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -74,25 +76,48 @@ def test_four_readers_during_a_full_run_see_one_complete_run_and_no_error(tmp_pa
         assert report["runs"] == sorted([first_run, second_run])  # saw the old run, then the new one, whole
 
 
-def test_a_run_killed_during_the_build_publishes_nothing_and_the_next_run_succeeds(sample_warehouse, tmp_path):
+def dbt_processes_building(build: Path) -> list[int]:
+    """The pids of live processes whose command line names this build database (a run's dbt child)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = next(line for line in (proc / "status").read_text().splitlines() if line.startswith("State:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+        if proc.name.isdigit() and str(build) in command and "dbt" in command and "zombie" not in state:
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_a_run_killed_during_the_build_takes_dbt_with_it_and_the_next_run_succeeds(sample_warehouse, tmp_path):
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     published = db.read_bytes()
     process = subprocess.Popen([str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    for line in process.stdout:  # wait until dbt is writing the build database, then kill everything
+    for line in process.stdout:  # wait until dbt is writing the build database, then kill the run's process only
         if "Running dbt command" in line:
+            deadline = time.monotonic() + 30
+            while not dbt_processes_building(build_path_for(db)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert dbt_processes_building(build_path_for(db)), "dbt never started"
             time.sleep(1.0)
-            os.killpg(process.pid, signal.SIGKILL)
+            os.kill(process.pid, signal.SIGKILL)
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    # the kernel tells dbt its run is gone and dbt stops at once (left alone it builds on for about 5 s more)
+    deadline = time.monotonic() + 2
+    while dbt_processes_building(build_path_for(db)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert dbt_processes_building(build_path_for(db)) == []
     assert db.read_bytes() == published
-    assert build_path_for(db).exists()
+    assert build_path_for(db).exists()  # a killed run cannot clean up: the next run does
 
     before = build_info_run(db)
     assert run_cli("run", "--db", str(db)) == 0
     assert build_info_run(db) != before
-    assert failed_path_for(db).exists() and not build_path_for(db).exists()
+    assert not failed_path_for(db).exists() and not build_path_for(db).exists()
 
 
 def test_superset_style_sqlalchemy_connection_reads_a_mart_read_only(sample_warehouse):
@@ -136,3 +161,57 @@ def test_query_prints_a_table_csv_or_json(sample_warehouse, capsys):
 def test_query_never_writes(sample_warehouse, capsys):
     assert run_cli("query", "create table marts.scratch (x int)", "--db", str(sample_warehouse)) == 1
     assert "read-only" in capsys.readouterr().err.lower()
+
+
+def _small_disk(path: Path, size_bytes: int) -> Callable[[int | None], None]:
+    """A tmpfs of `size_bytes` at `path` (this suite runs as root, as CI does); returns resize(bytes) / unmount(None)."""
+    path.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(path)], check=True)
+
+    def change(new_size: int | None) -> None:
+        if new_size is None:
+            subprocess.run(["umount", str(path)], check=True)
+        else:
+            subprocess.run(["mount", "-o", f"remount,size={new_size}", str(path)], check=True)
+
+    return change
+
+
+def _run_in_subprocess(db: Path, home: Path, file_size_limit: int | None = None) -> subprocess.CompletedProcess:
+    """`stresswatch run`; without root, a file-size limit (RLIMIT_FSIZE) stands in for the full disk."""
+    def limit():  # the write fails with EFBIG instead of killing the process with SIGXFSZ
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
+    return subprocess.run([str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
+                          capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(home)},
+                          preexec_fn=limit if file_size_limit else None)
+
+
+def test_a_build_that_fails_on_a_full_disk_leaves_no_build_file_and_the_next_run_succeeds(sample_warehouse, tmp_path):
+    published_size = sample_warehouse.stat().st_size
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    as_root = os.geteuid() == 0
+    disk = tmp_path / "disk"
+    # room for the published file and its copy, not for the build to grow (it grows by about half its size)
+    resize = _small_disk(disk, 2 * published_size + 1_500_000) if as_root else None
+    if not as_root:
+        disk.mkdir()
+    try:
+        db = copy_warehouse(sample_warehouse, disk / "w.duckdb")
+        published = db.read_bytes()
+        failed = _run_in_subprocess(db, home, None if as_root else published_size + 1_000_000)
+
+        assert failed.returncode == 1
+        assert "No space left on device" in failed.stderr or "File too large" in failed.stderr, failed.stderr[-2000:]
+        assert "the failed build was removed" in failed.stdout
+        assert sorted(path.name for path in disk.iterdir() if "duckdb" in path.name) == ["w.duckdb"]
+        assert db.read_bytes() == published
+        if as_root:
+            resize(4 * published_size)
+        assert _run_in_subprocess(db, home).returncode == 0  # the disk freed itself: nothing to delete by hand
+        assert not build_path_for(db).exists() and not failed_path_for(db).exists()
+    finally:
+        if resize is not None:
+            resize(None)

@@ -1,6 +1,7 @@
 """One writer per warehouse: a second run while one is writing is refused, and readers never notice."""
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, build_path_for
 from orchestration.writer_lock import WarehouseBusyError, WriterLock, lock_path_for
 from tests.conftest import assert_same_marts, copy_warehouse, dagster_instance, execute_daily, failure_of
 
@@ -43,7 +44,9 @@ def test_a_second_run_is_refused_while_one_writes_and_the_published_file_stays_w
 
         assert not second.success
         reason = failure_of(second)
-        assert f"is being written by run {first_run_id}" in reason and "changed nothing" in reason
+        assert re.search(rf"another run is building {re.escape(str(build_path_for(db)))} since "
+                         rf"\d{{4}}-\d\d-\d\dT[\d:]+\+00:00 \(run {first_run_id}, pid \d+\)", reason), reason
+        assert "changed nothing" in reason
         assert _build_info_runs(db) == published_before  # readers still open the last published run, whole
         output, _ = first.communicate(timeout=600)
     finally:
@@ -69,7 +72,7 @@ def test_a_waiting_run_names_the_holder_after_its_wait(tmp_path):
     held = WriterLock(db, "run-a").acquire()
     try:
         started = time.monotonic()
-        with pytest.raises(WarehouseBusyError, match="run run-a"):
+        with pytest.raises(WarehouseBusyError, match=r"another run is building .*w\.build\.duckdb since .*run run-a"):
             WriterLock(db, "run-b").acquire(wait_seconds=0.5)
         assert time.monotonic() - started >= 0.5
     finally:

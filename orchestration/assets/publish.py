@@ -25,7 +25,7 @@ def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
 def build_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The run's private copy of the published warehouse; a stale build from a failed run is set aside first."""
     run = warehouse.settings()
-    build = prepare_build(run.db_path)
+    build = prepare_build(run.db_path, keep_failed=run.keep_failed_build)
     context.log.info(f"building in {build}")
     return dg.MaterializeResult(metadata={"build_path": str(build), "published_path": str(run.db_path)})
 

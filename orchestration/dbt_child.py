@@ -1,0 +1,33 @@
+"""`stresswatch-dbt`: the dbt a run starts, bound to that run: when the run's process dies, even by `kill -9`, the
+kernel sends dbt SIGTERM (Linux `prctl(PR_SET_PDEATHSIG)`, kept across the exec), so no build outlives its run."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def bind_to_parent() -> None:
+    """Ask the kernel for SIGTERM when the parent process dies; refuse to start if it is already gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the run died between our start and the prctl
+        sys.exit("stresswatch-dbt: the run that started dbt is gone; not starting")
+
+
+def main() -> None:
+    bind_to_parent()
+    dbt = Path(sys.executable).with_name("dbt")
+    os.execv(dbt, [str(dbt), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
