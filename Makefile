@@ -9,7 +9,7 @@ comma := ,
 
 TEST_STAMP := $(VENV)/.installed-test-stamp
 
-.PHONY: install run test dev clean bench bench-validation history system-deps
+.PHONY: install run test dev clean bench bench-validation bench-plausibility history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench: install
 
 bench-validation: install
 	$(BIN)/python bench/validation_overhead.py
+
+# The plausibility rules on a real full-history data directory: every load passes, the tightest margins printed
+bench-plausibility: install
+	@test -n "$(DATA_DIR)" || (echo "usage: make bench-plausibility DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
+	$(BIN)/python -m bench.plausibility_history $(DATA_DIR)
 
 clean:
 	rm -rf warehouse/stresswatch*.duckdb* warehouse/stresswatch.writer.lock* warehouse/stresswatch.gx warehouse/report warehouse/.dagster \
