@@ -16,7 +16,7 @@ from orchestration.raw_layer import RAW_TABLES
 from orchestration.settings import resolve_settings
 from orchestration.sources.factory import build_client
 from orchestration.validation import ValidationGate
-from tests.conftest import copy_warehouse, run_cli, table_snapshot
+from tests.conftest import copy_warehouse, run_cli, table_fingerprint
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
 CLIENT_TABLES = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions",
@@ -34,12 +34,12 @@ def gate(tmp_path_factory) -> ValidationGate:
     return ValidationGate(tmp_path_factory.mktemp("gx"))
 
 
-def derived_snapshot(db: Path) -> dict[str, list[tuple]]:
-    """Every dbt-built relation (staging views and mart tables), row by row."""
+def derived_snapshot(db: Path) -> dict[str, tuple[int, int]]:
+    """Every dbt-built relation (staging views and mart tables), fingerprinted row by row."""
     with duckdb.connect(str(db), read_only=True) as con:
         relations = con.execute("select table_schema || '.' || table_name from information_schema.tables "
                                 "where table_schema in ('staging', 'intermediate', 'marts')").fetchall()
-    return {name: table_snapshot(db, name) for (name,) in relations}
+    return {name: table_fingerprint(db, name) for (name,) in relations}
 
 
 # --- mutations of the sample's newest rows (inside the incremental window the next run fetches) --------------
@@ -213,7 +213,7 @@ def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, b
     """Every case through the load the raw asset runs (fetch, reader checks, the suite, quarantine, load log)."""
     source, check, mutate = CATALOGUE[case]
     db = copy_warehouse(built_db, tmp_path / "w.duckdb")
-    raw_before = {table: table_snapshot(db, table) for table in RAW}
+    raw_before = {table: table_fingerprint(db, table) for table in RAW}
     mutate(sample_copy)
     run = resolve_settings(db, sample_copy, "replay")
 
@@ -225,7 +225,7 @@ def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, b
     assert str(sample_copy) in reason, reason  # the file
     if case not in WHOLE_FILE_CASES:
         assert re.search(r"\b(line|record) \d+", reason), reason  # and the line (or a JSON document's record)
-    assert {table: table_snapshot(db, table) for table in RAW} == raw_before
+    assert {table: table_fingerprint(db, table) for table in RAW} == raw_before
     assert quarantined(db, source, check) > 0
     with duckdb.connect(str(db), read_only=True) as con:
         logged = con.execute("select status from raw.load_log where run_id = 'catalogue-run'").fetchall()
@@ -233,7 +233,8 @@ def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, b
 
 
 # one case of each source family, end to end through `stresswatch run` (the Dagster job)
-END_TO_END = ["vix_times_10", "yield_typo_14_1", "truncated_json", "sec_value_times_1e12"]
+# (a blocked Treasury source end to end: tests/test_failing_sources.py, its live API down for the evening)
+END_TO_END = ["vix_times_10", "yield_typo_14_1", "sec_value_times_1e12"]
 
 
 @pytest.mark.parametrize("case", END_TO_END)
@@ -241,7 +242,7 @@ def test_a_quarantined_source_blocks_only_what_reads_it(case, built_db, sample_c
     source, check, mutate = CATALOGUE[case]
     db = tmp_path / "w.duckdb"
     copy_warehouse(built_db, db)
-    raw_before = {table: table_snapshot(db, table) for table in RAW}
+    raw_before = {table: table_fingerprint(db, table) for table in RAW}
     derived_before = derived_snapshot(db)
     mutate(sample_copy)
     capsys.readouterr()
@@ -251,7 +252,7 @@ def test_a_quarantined_source_blocks_only_what_reads_it(case, built_db, sample_c
     error = capsys.readouterr().err.strip()
     assert re.match(rf"stresswatch run failed: {source}: (quarantined|unreadable): ", error), error
     assert check in error
-    assert {table: table_snapshot(db, table) for table in RAW} == raw_before
+    assert {table: table_fingerprint(db, table) for table in RAW} == raw_before
     # the evening is still published; the bad source's raw table and every mart reading it are marked stale and
     # keep their last good rows, row for row (an incremental mart would otherwise carry a new _built_at)
     raw_table = f"raw.{CLIENT_TABLES[source]}"
@@ -262,7 +263,7 @@ def test_a_quarantined_source_blocks_only_what_reads_it(case, built_db, sample_c
     if source in ("prices", "fred"):  # the index's components come from these two
         assert "marts.fct_market_stress_daily" in readers
     for mart in readers:
-        assert table_snapshot(db, mart) == derived_before[mart], mart
+        assert table_fingerprint(db, mart) == derived_before[mart], mart
     assert quarantined(db, source, check) > 0  # the published warehouse holds the quarantine and the log
 
 
