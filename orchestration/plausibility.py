@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from orchestration.raw_layer import RawTable
@@ -26,10 +27,10 @@ ACCEPTED_COLUMNS = ["source", "entity", "date", "accepted_at", "reason"]
 
 # How each raw table names a series (its entity) and orders it; a company's facts in one unit form one series,
 # measured against the largest value the company reported in that unit (its scale: total assets, shares).
-_SERIES = {
-    "price_bars": ("symbol", "trade_date"),
-    "fred_observations": ("series_id", "obs_date"),
-    "sec_company_facts": ("cik || ':' || unit", "period_end"),
+_SERIES = {  # table -> (the series' name in SQL, the column it is ordered by, the columns naming it)
+    "price_bars": ("symbol", "trade_date", ("symbol",)),
+    "fred_observations": ("series_id", "obs_date", ("series_id",)),
+    "sec_company_facts": ("cik || ':' || unit", "period_end", ("cik", "unit")),
 }
 _UNITS = {"log_pct": "log-%", "bp": "bp"}
 _BASELINES = {"ratio_to_median": "its median", "ratio_to_largest": "the largest value in its unit"}
@@ -99,16 +100,26 @@ def _kinds_frame() -> pd.DataFrame:
                          for name, spec in kinds.items()])
 
 
-def _measure_sql(table: RawTable, column: str, entity: str, day: str, above: float = 1.0,
-                 limit: int | None = None) -> str:
+def _measure_sql(table: RawTable, column: str, entity: str, day: str, default_kind: str, moves: set[str],
+                 above: float = 1.0, limit: int | None = None) -> str:
     """Moves of the incoming rows against the series (raw's rows the batch does not replace, then the batch) that
-    use more than `above` of their limit (1: beyond it), largest first."""
+    use more than `above` of their limit (1: beyond it), largest first.
+
+    A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
+    candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
+    times the smallest size of the window (the median is never below that); the largest size is a cheap window."""
     limit = f"limit {limit}" if limit else ""
+    smallest = ("min(size) filter (where size > 0) over recent" if "ratio_to_median" in moves else "null::double")
+    largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
     window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
     return f"""
-with incoming as (
-    select {entity} as entity, {day} as day, cast({column} as double) as v, _row, _kind as kind
-    from batch_view where {column} is not null and {day} is not null and _kind is not null
+with named as (
+    select {entity} as entity, {day} as day, cast({column} as double) as v, _row,
+           case when kind_map.mapped_entity is null then '{default_kind}' else kind_map.mapped_kind end as kind
+    from batch_view left join kind_map on kind_map.mapped_entity = {entity}
+    where {column} is not null and {day} is not null
+), incoming as (
+    select * from named where kind is not null
 ), starts as (
     select entity, any_value(kind) as kind, min(day) as first_day from incoming group by entity
 ), history as (
@@ -128,24 +139,35 @@ with incoming as (
            case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
                      when 'bp' then 100 * (v - previous_v)
                      else v - previous_v end as change,
-           case when move like 'ratio_to_%' then abs(v) end as size
+           case when move like 'ratio_to_%' then abs(v) end as size,
+           date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
     from with_previous
-), scaled as (
-    select *,
-           median(abs(change)) over recent as usual_change,
-           case when move = 'ratio_to_largest' then max(size) over recent
-                else median(size) filter (where size > 0) over recent end as usual_size
+), bounded as (
+    select *, {smallest} as smallest_size, {largest} as largest_size
     from moved
-    window recent as (partition by entity order by day
-                      range between interval {window} days preceding and interval 1 day preceding)
+    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
+), candidates as (
+    select * from bounded
+    where _row is not null and (
+        (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
+        or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
+        or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
+), baselines as (
+    select candidates._row,
+           median(abs(earlier.change)) as usual_change,
+           median(earlier.size) filter (where earlier.size > 0) as median_size
+    from candidates join moved as earlier on earlier.entity = candidates.entity
+     and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
+    where candidates.move <> 'ratio_to_largest'
+    group by candidates._row
 ), final as (
     select _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
            greatest(floor, {multiple} * coalesce(usual_change, 0)) as limit_value,
-           abs(v) / usual_size as ratio,
-           case when move like 'ratio_to_%' then abs(v) / usual_size / floor
+           abs(v) / case move when 'ratio_to_largest' then largest_size else median_size end as ratio,
+           case when move like 'ratio_to_%' then ratio / floor
                 when move = 'log_pct' and v <= 0 then 'infinity'::double
-                else abs(change) / greatest(floor, {multiple} * coalesce(usual_change, 0)) end as headroom_used
-    from scaled where _row is not null
+                else abs(change) / limit_value end as headroom_used
+    from candidates left join baselines using (_row)
 )
 select * from final where headroom_used > {above} order by headroom_used desc {limit}
 """
@@ -169,21 +191,26 @@ def _describe(row: dict, column: str, source: str) -> str:
 def _measured(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, above: float,
               limit: int | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
     """Per measure of the table: the batch rows (by position) using more than `above` of their limit."""
-    entity_sql, day_column = _SERIES[table.name]
-    frame = batch.reset_index(drop=True)
-    frame["_row"] = range(len(frame))
+    entity_sql, day_column, naming = _SERIES[table.name]
     con.register("kinds", _kinds_frame())
     try:
         for measure in rules()["measures"].get(table.name, []):
+            # only what the measure reads crosses into DuckDB (a full load's batch has millions of rows)
+            frame = pd.DataFrame({name: batch[name].to_numpy() for name in (*naming, day_column, measure["column"])})
+            frame["_row"] = np.arange(len(frame))
             kinds = measure.get("kinds", {})
-            frame["_kind"] = frame[table.entity_column].astype("string").map(
-                lambda name: kinds.get(name, measure["default_kind"]) if pd.notna(name) else None)
+            kind_map = pd.DataFrame({"mapped_entity": pd.Series(list(kinds), dtype="string"),
+                                     "mapped_kind": pd.Series(list(kinds.values()), dtype="string")})
             con.register("batch_view", frame)
+            con.register("kind_map", kind_map)
             try:
-                found = con.execute(_measure_sql(table, measure["column"], entity_sql, day_column, above,
-                                                 limit)).df()
+                used = {measure["default_kind"], *(kind for kind in kinds.values() if kind)}
+                moves = {rules()["kinds"][kind]["move"] for kind in used}
+                found = con.execute(_measure_sql(table, measure["column"], entity_sql, day_column,
+                                                 measure["default_kind"], moves, above, limit)).df()
             finally:
                 con.unregister("batch_view")
+                con.unregister("kind_map")
             for column in ("day", "previous_day"):
                 found[column] = pd.to_datetime(found[column]).dt.date
             yield measure["column"], found
@@ -201,7 +228,7 @@ def tightest_moves(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Da
 def find_implausible(con: duckdb.DuckDBPyConnection, table: RawTable, source: str, batch: pd.DataFrame,
                      accepted: set[tuple[str, str, date]]) -> pd.Series:
     """Per batch row, why its value is implausible, or NA: one text column aligned with the batch."""
-    verdicts = pd.Series(pd.NA, index=batch.index, dtype="string")
+    verdicts = pd.Series(None, index=batch.index, dtype=object)
     if batch.empty or not checks_table(table):
         return verdicts
     for column, found in _measured(con, table, batch, 1.0):

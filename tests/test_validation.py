@@ -80,3 +80,21 @@ def test_treasury_batch_from_both_shapes_passes(gate, tmp_path):
     batch = ReplayTreasuryClient(FIXTURES).fetch({})
     report = gate.validate(RAW_TABLES["treasury_auctions"], "treasury", batch, today=date(2026, 2, 1))
     assert report.passed, [failure.describe() for failure in report.errors]
+
+
+def test_a_live_batch_without_file_and_line_is_validated_and_a_missing_close_blocks(gate):
+    frame = bars().drop(columns=["_file", "_line"])  # the live clients' frames carry no file and line
+    frame.loc[2, "close"] = float("nan")
+    report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
+    [error] = report.errors
+    assert error.check == "close_not_null"
+    assert error.examples == (f"close=nan [{frame.loc[2, 'symbol']} {frame.loc[2, 'trade_date'].isoformat()}]",)
+
+
+def test_a_future_date_is_named_with_its_row(gate):
+    frame = bars()
+    frame.loc[5, "trade_date"] = date(2099, 1, 2)
+    [error] = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22)).errors
+    assert error.check == "no_future_dates" and error.unexpected_count == 1
+    assert error.examples == (f"[{frame.loc[5, 'symbol']} 2099-01-02 in {frame.loc[5, '_file']} "
+                              f"line {frame.loc[5, '_line']}]",)

@@ -170,8 +170,10 @@ CATALOGUE = {
         key=lambda fact: fact["filed"]).update(val=0))),
     # incomplete or non-finite rows
     "price_row_cut_short": ("prices", "fields_match_header", lambda d: append(spy(d), "2026-01-02,680.5,684.0")),
-    "nan_close": ("prices", "close_not_null", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, "NaN"))),
-    "empty_close": ("prices", "close_not_null", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, ""))),
+    "nan_close": ("prices", "values_are_present",
+                  lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, "NaN"))),
+    "empty_close": ("prices", "values_are_present", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, ""))),
+    "empty_volume": ("prices", "values_are_present", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(5, ""))),
     "inf_high": ("prices", "values_are_finite", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(2, "inf"))),
     "date_with_junk_suffix": ("prices", "dates_are_valid",
                               lambda d: append(spy(d), "2026-01-0217:30junk,680,690,670,685,1000000")),

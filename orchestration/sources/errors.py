@@ -2,7 +2,8 @@
 
 Reader checks (the first gate, before the Great Expectations suites see a batch): file_name_is_known, file_not_empty,
 text_is_utf8,
-json_is_valid, shape_is_known (header, JSON shape, required fields), fields_match_header, values_are_numeric,
+json_is_valid, shape_is_known (header, JSON shape, required fields), fields_match_header, values_are_present,
+values_are_numeric,
 values_are_finite, dates_are_valid, data_dir_exists.
 """
 

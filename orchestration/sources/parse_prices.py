@@ -52,8 +52,19 @@ def parse_price_csv(content: str | bytes, where: str, symbol: str, source: str, 
         "_file": where,
         "_line": lines.astype("int64"),
     })
-    # Yahoo writes a row of 'null' on days an index did not print; such a row is not a session.
-    no_prices = frame[["open", "high", "low", "close"]].isna().all(axis=1)
+    # Yahoo writes a row of 'null' on days an index did not print; such a row is not a session. A row with some
+    # prices (or a required volume) missing is no bar: refused, naming its line.
+    missing = frame[["open", "high", "low", "close"]].isna()
+    no_prices = missing.all(axis=1)
+    incomplete = (missing.any(axis=1) & ~no_prices) | (frame["volume"].isna() & ~no_prices if volume_required
+                                                       else False)
+    if incomplete.any():
+        position = int(incomplete.to_numpy().nonzero()[0][0])
+        absent = [name for name in ("open", "high", "low", "close", "volume")
+                  if pd.isna(frame[name].iloc[position]) and (name != "volume" or volume_required)]
+        raise SourceFormatError(where, f"no value for {', '.join(absent)} (a bar needs all four prices"
+                                       f"{' and its volume' if volume_required else ''}; {int(incomplete.sum())} "
+                                       "such line(s))", check="values_are_present", line=int(lines.iloc[position]))
     return frame.loc[~no_prices, [*extra_columns, *PRICE_COLUMNS, *ORIGIN_COLUMNS]].reset_index(drop=True)
 
 

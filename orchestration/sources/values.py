@@ -89,15 +89,18 @@ def decode_text(content: bytes, where: str, line_of: Callable[[int], int] = lamb
 
 
 def _fields_per_line(content: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Each line's field count (commas + 1) and whether it is blank, at C speed (the sources never quote)."""
+    """Each line's field count (commas + 1) and whether it is blank (empty, or a lone carriage return), at C speed
+    (the sources never quote): the commas' positions are binned by the line they fall in."""
     buffer = np.frombuffer(content, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == ord("\n"))
     starts = np.concatenate(([0], newlines + 1))
     ends = np.concatenate((newlines, [len(buffer)]))
-    commas = np.concatenate(([0], np.cumsum(buffer == ord(","))))
-    returns = np.concatenate(([0], np.cumsum(buffer == ord("\r"))))
-    blank = (ends - starts) == (returns[ends] - returns[starts])
-    return commas[ends] - commas[starts] + 1, blank
+    commas = np.bincount(np.searchsorted(newlines, np.flatnonzero(buffer == ord(","))), minlength=len(starts))
+    lengths = ends - starts
+    lone_return = np.zeros(len(starts), dtype=bool)
+    single = np.flatnonzero(lengths == 1)
+    lone_return[single] = buffer[starts[single]] == ord("\r")
+    return commas + 1, (lengths == 0) | lone_return
 
 
 def read_cells(content: bytes, where: str, body_first_line: int = 2) -> pd.DataFrame:
@@ -109,7 +112,7 @@ def read_cells(content: bytes, where: str, body_first_line: int = 2) -> pd.DataF
         return line_in_text if line_in_text <= 1 else body_first_line + line_in_text - 2
 
     text = decode_text(content, where, file_line)
-    raw = text.encode()
+    raw = content.removeprefix(b"\xef\xbb\xbf")  # the text's own bytes: it decoded as UTF-8
     if b'"' in raw:  # a quoted field may hold commas or newlines: count fields the slow, exact way
         rows = list(csv.reader(io.StringIO(text)))
         counts = np.array([len(row) for row in rows])

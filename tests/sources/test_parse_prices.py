@@ -98,3 +98,19 @@ def test_a_bad_file_among_many_is_named_as_a_single_parse_would():
     with pytest.raises(SourceFormatError) as raised:
         parse_price_files(files)
     assert raised.value.where == "QQQ.csv"
+
+
+@pytest.mark.parametrize("edit, absent", [(lambda f: f[:4] + ["NaN"] + f[5:], "close"),
+                                          (lambda f: f[:1] + [""] + f[2:], "open"),
+                                          (lambda f: f[:5] + [""], "volume")])
+def test_a_bar_with_a_missing_value_is_refused_naming_its_line(edit, absent):
+    lines = (FIXTURES / "prices" / "SPY.csv").read_text().splitlines()
+    lines[3] = ",".join(edit(lines[3].split(",")))
+    with pytest.raises(SourceFormatError, match=rf"SPY\.csv, line 4: no value for {absent} \(a bar needs"):
+        parse_price_csv("\n".join(lines), "prices/SPY.csv", "SPY", "x")
+
+
+def test_a_row_of_nulls_is_no_session_and_is_left_out():
+    lines = (FIXTURES / "prices" / "SPY.csv").read_text().splitlines()
+    lines.insert(3, "2025-11-12,null,null,null,null,null")  # Yahoo's row for a day an index did not print
+    assert len(parse_price_csv("\n".join(lines), "prices/SPY.csv", "SPY", "x")) == len(lines) - 2
