@@ -136,9 +136,8 @@ def test_mask_url_keeps_only_scheme_and_host():
     assert mask_url("https://hooks.example.com/services/T/B/x?token=1") == "https://hooks.example.com/…"
 
 
-def test_stresswatch_run_delivers_the_runs_new_alerts_without_showing_the_webhook(sample_warehouse, sample_copy,
-                                                                                   tmp_path, webhook, monkeypatch,
-                                                                                   capsys, caplog):
+def test_stresswatch_run_delivers_the_runs_alerts_and_retracts_one_whose_data_was_corrected(
+        sample_warehouse, sample_copy, tmp_path, webhook, monkeypatch, capsys, caplog):
     url, received, _ = webhook
     monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", url)
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
@@ -152,3 +151,14 @@ def test_stresswatch_run_delivers_the_runs_new_alerts_without_showing_the_webhoo
         (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected}
     shown = capsys.readouterr()
     assert "s3cr3tT0ken" not in shown.out + shown.err + caplog.text
+
+    # GOOGL's volume of 2025-12-19 (1.43x its 30-day average, a volume_spike) is revised down by a tenth
+    prices = sample_copy / "prices" / "GOOGL.csv"
+    lines = prices.read_text().splitlines()
+    lines = [",".join([*line.split(",")[:5], str(int(float(line.split(",")[5]) * 0.9))])
+             if line.startswith("2025-12-19") else line for line in lines]
+    prices.write_text("\n".join(lines) + "\n")
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy), "--full-reload") == 0
+    retractions = [message for message in received[len(expected):] if message.get("kind") == "retraction"]
+    assert [message["key"] for message in retractions] == ["2025-12-19|volume_spike|GOOGL"]
+    assert len(received) == len(expected) + 1  # nothing else is sent again
