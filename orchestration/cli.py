@@ -86,7 +86,8 @@ def command_run(args: argparse.Namespace) -> int:
     target = definitions.spark_job_definition if engine == "spark" else definitions.daily_job_definition
     result = dg.execute_job(dg.reconstructable(target), instance=instance, run_config=_run_config(args, run),
                             raise_on_error=False)
-    from orchestration.summary import format_summary, load_outcomes, market_snapshot, raw_summary
+    from orchestration.run_failures import blocked_loads, load_warnings
+    from orchestration.summary import format_summary, market_snapshot, raw_summary
 
     published = engine != "spark" and _published_by(run.db_path, result.run_id)
     succeeded = result.success and (engine == "spark" or published)  # a skipped publish step is no success
@@ -95,14 +96,11 @@ def command_run(args: argparse.Namespace) -> int:
 
         args.timings.write_text(json.dumps({"run_id": result.run_id, "success": result.success,
                                             "steps": step_timings(instance, result.run_id)}, indent=2))
-    outcomes = load_outcomes(run.db_path if published else run.build_path, result.run_id)
-    for source, _, _, warnings in outcomes:
-        for warning in warnings:
-            print(f"warning: {source}: {warning}")
+    events = result.all_events  # what the loads said: a failed run's build, with its load log, is removed
+    for warning in load_warnings(events):
+        print(f"warning: {warning}")
     if not succeeded:
-        from orchestration.run_failures import blocked_loads
-
-        blocked = blocked_loads(result.all_events)
+        blocked = blocked_loads(events)
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
         if published:

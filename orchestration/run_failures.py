@@ -5,6 +5,7 @@ Read from the run's events, so the CLI, the tests and the failure sensor all say
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,13 +51,24 @@ def describe_failure(events: Iterable[dg.DagsterEvent]) -> RunFailure | None:
     return None
 
 
+def _failed_checks(events: Iterable[dg.DagsterEvent], check_name: str) -> list:
+    return [event.event_specific_data for event in events
+            if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            and event.event_specific_data.check_name == check_name and not event.event_specific_data.passed]
+
+
 def blocked_loads(events: Iterable[dg.DagsterEvent]) -> list[str]:
     """'prices: quarantined: close_positive [...]' for each raw load the run could not commit (its failed
     `passes_expectations` check), read from the run's events: a failed run's build, with its load log, is gone."""
-    reasons = []
-    for event in events:
-        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if evaluation.check_name == "passes_expectations" and not evaluation.passed and evaluation.description:
-                reasons.append(evaluation.description)
-    return reasons
+    return [check.description for check in _failed_checks(events, "passes_expectations") if check.description]
+
+
+def load_warnings(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """'prices: <warning described>' for each warning of the run's loads (their failed `no_warnings` checks)."""
+    from orchestration.validation import describe_failure
+
+    lines = []
+    for check in _failed_checks(events, "no_warnings"):
+        source = check.metadata["source"].value if "source" in check.metadata else check.asset_key.path[-1]
+        lines += [f"{source}: {describe_failure(record)}" for record in json.loads(check.metadata["warnings"].value)]
+    return lines

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 
-from orchestration.raw_layer import RAW_TABLES, read_load_log
-from orchestration.validation import describe_failure
+from orchestration.raw_layer import RAW_TABLES
 
 
 def raw_summary(db_path: Path) -> list[tuple[str, int, object, object]]:
@@ -26,18 +24,6 @@ def format_summary(rows: list[tuple[str, int, object, object]]) -> str:
     lines = [f"{'table':<28}{'rows':>12}  {'first date':<12}{'last date':<12}"]
     lines += [f"{name:<28}{count:>12,}  {str(first):<12}{str(last):<12}" for name, count, first, last in rows]
     return "\n".join(lines)
-
-
-def load_outcomes(db_path: Path, run_id: str) -> list[tuple[str, str, str | None, list[str]]]:
-    """(source, status, message, warnings described) for each load attempt of one run."""
-    rows = read_load_log(db_path, "select source, status, message, warnings from raw.load_log "
-                                  "where run_id = $run_id order by started_at", {"run_id": run_id})
-    outcomes = []
-    for source, status, message, warnings in rows:
-        described = [describe_failure(record) for record in json.loads(warnings)] if warnings else []
-        outcomes.append((source, status, message, described))
-    return outcomes
-
 
 
 def _fetch_one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:

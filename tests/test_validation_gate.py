@@ -335,8 +335,11 @@ def test_a_warning_loads_the_batch_and_is_logged(built_db, sample_copy, tmp_path
     # Cboe's open printed a little above its high: Cboe's file does this on real days, so it only warns
     edit_csv_line(sample_copy / "cboe" / "vix-daily.csv", "2025-12-30",
                   lambda f: [f[0], f"{float(f[2]) * 1.01:.6f}", *f[2:]])
-    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
-    assert "open_close_within_low_high_cboe" in capsys.readouterr().out
+    CATALOGUE["yield_typo_14_1"][2](sample_copy)  # and FRED blocked the same evening: the run fails
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
+    shown = capsys.readouterr()
+    assert "warning: prices: open_close_within_low_high_cboe" in shown.out  # read from the run's own events
+    assert "stresswatch run failed: fred: quarantined: move_plausible" in shown.err
     with duckdb.connect(str(db), read_only=True) as con:
         status, warnings = con.execute("select status, warnings from raw.load_log where source = 'prices' "
                                        "order by started_at desc limit 1").fetchone()

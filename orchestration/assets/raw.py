@@ -94,7 +94,8 @@ def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.M
             dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=True, severity=dg.AssetCheckSeverity.ERROR,
                                 description="every error-level expectation held"),
             dg.AssetCheckResult(check_name=NO_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
-                                metadata={"warnings": dg.MetadataValue.text(json.dumps(warnings))}),
+                                metadata={"source": result.family,
+                                          "warnings": dg.MetadataValue.text(json.dumps(warnings))}),
             fresh,
         ],
     )
