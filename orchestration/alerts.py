@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import duckdb
 import requests
 
+from orchestration.sandbox import open_reader
+
 WEBHOOK_ENV = "STRESSWATCH_WEBHOOK_URL"
 DEFAULT_LOOKBACK_DAYS = 7
 
@@ -49,7 +51,7 @@ def recent_alerts(published: Path, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -
     """Alerts dated within `lookback_days` of the newest alert: history is not news."""
     if not published.exists():
         return []
-    with duckdb.connect(str(published), read_only=True) as con:
+    with open_reader(published) as con:
         try:
             newest = con.execute("select max(alert_date) from marts.fct_stress_alerts").fetchone()[0]
         except duckdb.CatalogException:
@@ -153,7 +155,7 @@ def current_alert_keys(published: Path) -> set[str] | None:
     """The keys of every alert the published marts hold now; None when there is no alerts mart to read."""
     if not published.exists():
         return None
-    with duckdb.connect(str(published), read_only=True) as con:
+    with open_reader(published) as con:
         try:
             rows = con.execute("select alert_date, rule_id, subject from marts.fct_stress_alerts").fetchall()
         except duckdb.CatalogException:

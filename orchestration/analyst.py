@@ -1,4 +1,4 @@
-"""Analyst access to the published warehouse: read-only SQL with table, CSV or JSON output, and Parquet export."""
+"""Analyst access to the published warehouse: sandboxed SQL with table, CSV or JSON output, and Parquet export."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
-
-def open_published(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: it never blocks, and is never blocked by, a running build."""
-    if not db_path.exists():
-        raise FileNotFoundError(f"{db_path} does not exist yet: run `stresswatch run` first")
-    return duckdb.connect(str(db_path), read_only=True)
-
-
-def run_query(db_path: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    with open_published(db_path) as con:
-        cursor = con.execute(sql)
-        columns = [description[0] for description in cursor.description or []]
-        return columns, cursor.fetchall()
+from orchestration.sandbox import open_reader
 
 
 def _plain(value: object) -> object:
@@ -65,13 +51,22 @@ def _numeric(cell: str) -> bool:
 
 def export_marts(db_path: Path, target: Path) -> dict[str, int]:
     """Write every table of schema marts to `<target>/<table>.parquet`; returns rows written per mart."""
+    import pyarrow.parquet as pq
+
     target.mkdir(parents=True, exist_ok=True)
     written = {}
-    with open_published(db_path) as con:
+    # the reader's DuckDB may write no file: rows leave it as Arrow record batches, pyarrow writes the Parquet
+    with open_reader(db_path) as con:
         marts = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         for mart in marts:
-            path = target / f"{mart}.parquet"
-            con.execute(f"copy marts.{mart} to '{path}' (format parquet)")
-            written[mart] = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+            reader = con.sql(f"select * from marts.{mart}").to_arrow_reader()
+            staging = target / f".{mart}.parquet.partial"
+            rows = 0
+            with pq.ParquetWriter(staging, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            staging.replace(target / f"{mart}.parquet")  # a reader of the folder never sees half a file
+            written[mart] = rows
     return written

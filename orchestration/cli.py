@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.sandbox import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECONDS
 from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_settings
 
 
@@ -30,9 +31,11 @@ def _published_by(db_path: Path, run_id: str) -> bool:
     """Whether the published warehouse is the one this run wrote (a run with a blocked source still publishes)."""
     import duckdb
 
+    from orchestration.sandbox import open_reader
+
     if not db_path.exists():
         return False
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         try:
             return con.execute("select count(*) from marts.build_info where run_id = $r",
                                {"r": run_id}).fetchone()[0] > 0
@@ -148,8 +151,8 @@ def command_backfill(args: argparse.Namespace) -> int:
 def _report_spark_run(db_path: Path, run_id: str) -> int:
     import json
 
-    from orchestration.spark_engine import BUILD_INFO_FILE
     from orchestration.settings import spark_link_for
+    from orchestration.spark_engine import BUILD_INFO_FILE
 
     link = spark_link_for(db_path)
     info = json.loads((link / BUILD_INFO_FILE).read_text())
@@ -162,12 +165,12 @@ def _report_spark_run(db_path: Path, run_id: str) -> int:
 
 
 def command_compare_engines(args: argparse.Namespace) -> int:
-    from orchestration.analyst import open_published
     from orchestration.engine_parity import compare_engines, format_parity
+    from orchestration.sandbox import open_reader
     from orchestration.settings import spark_link_for
 
     db = resolve_settings(args.db, None, None).db_path
-    open_published(db).close()  # a clear error when no DuckDB warehouse was published yet
+    open_reader(db).close()  # a clear error when no DuckDB warehouse was published yet
     spark_dir = args.spark_dir or spark_link_for(db)
     if not (spark_dir / "marts").is_dir():
         print(f"no Spark marts at {spark_dir}: run `stresswatch run --engine spark` first", file=sys.stderr)
@@ -179,21 +182,21 @@ def command_compare_engines(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from orchestration.analyst import open_published
     from orchestration.report import build_report
+    from orchestration.sandbox import open_reader
 
     db = resolve_settings(args.db, None, None).db_path
-    open_published(db).close()
+    open_reader(db).close()
     print(build_report(db, args.out or db.parent / "report"))
     return 0
 
 
 def command_status(args: argparse.Namespace) -> int:
-    from orchestration.analyst import open_published
+    from orchestration.sandbox import open_reader
     from orchestration.status import status_text
 
     db = resolve_settings(args.db, None, None).db_path
-    open_published(db).close()  # a clear error when nothing was published yet
+    open_reader(db).close()  # a clear error when nothing was published yet
     print(status_text(db, alert_sessions=args.sessions))
     return 0
 
@@ -215,11 +218,12 @@ def command_history(args: argparse.Namespace) -> int:
 def command_check_note(args: argparse.Namespace) -> int:
     import json
 
-    from orchestration.analyst import format_rows, open_published
+    from orchestration.analyst import format_rows
     from orchestration.claims import check_note, format_verdicts, load_claims, verdict_records
+    from orchestration.sandbox import open_reader
 
     note, claims = load_claims(args.file)
-    with open_published(resolve_settings(args.db, None, None).db_path) as con:
+    with open_reader(resolve_settings(args.db, None, None).db_path) as con:
         verdicts = check_note(con, claims)
     if args.format == "json":
         print(json.dumps({"note": note, "claims": verdict_records(verdicts)}, indent=2, default=str))
@@ -234,10 +238,22 @@ def command_check_note(args: argparse.Namespace) -> int:
 
 
 def command_query(args: argparse.Namespace) -> int:
-    from orchestration.analyst import format_rows, run_query
+    from orchestration.analyst import format_rows
+    from orchestration.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, run_statement
 
-    columns, rows = run_query(resolve_settings(args.db, None, None).db_path, args.sql)
-    print(format_rows(columns, rows, args.format))
+    try:
+        result = run_statement(resolve_settings(args.db, None, None).db_path, args.sql, max_rows=args.max_rows,
+                               timeout_seconds=args.timeout)
+    except RefusedStatement as exc:
+        print(f"stresswatch query refused: {exc}", file=sys.stderr)
+        return 2
+    except (QueryFailed, StatementTimedOut) as exc:
+        print(f"stresswatch query failed: {exc}", file=sys.stderr)
+        return 1
+    print(format_rows(result.columns, result.rows, args.format))
+    if result.truncated:  # on stderr: a CSV or JSON on stdout stays parseable
+        print(f"stresswatch query: only the first {result.max_rows:,} rows are shown (--max-rows raises the limit)",
+              file=sys.stderr)
     return 0
 
 
@@ -250,10 +266,23 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_mcp(args: argparse.Namespace) -> int:
+    from orchestration.mcp_server import build_server
+    from orchestration.sandbox import open_reader
+
+    db = resolve_settings(args.db, None, None).db_path
+    open_reader(db).close()  # a clear error before the client connects when nothing was published yet
+    build_server(db).run("stdio")  # stdout carries the protocol: nothing else may print there
+    return 0
+
+
 def command_docs(args: argparse.Namespace) -> int:
     from orchestration.validation import build_data_docs
 
-    print(build_data_docs(resolve_settings(args.db, None, None).gx_root))
+    docs = build_data_docs(resolve_settings(args.db, None, None).gx_root)
+    for remote in docs.remote_resources:  # a GX upgrade that loads a new CDN file: the page needs the network
+        print(f"warning: needs the network: {remote}", file=sys.stderr)
+    print(docs.index)
     return 0
 
 
@@ -348,11 +377,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where to build (default: stresswatch-history.duckdb beside the data directory)")
     history.set_defaults(handler=command_history)
     query = commands.add_parser("query", help="run read-only SQL on the published warehouse",
-                                description="Run one SQL statement on the published warehouse, opened read-only "
-                                            "(never blocked by a running build).")
+                                description="Run one query on the published warehouse through the reader sandbox: "
+                                            "read-only, no file access, no ATTACH/COPY/INSTALL/SET (never blocked "
+                                            "by a running build). Exit code 2 when the statement is refused.")
     query.add_argument("sql", help='the SQL, e.g. "select * from marts.fct_rates_daily order by obs_date desc limit 5"')
     query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     query.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    query.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS,
+                       help=f"return at most this many rows (default {DEFAULT_MAX_ROWS:,})")
+    query.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, metavar="SECONDS",
+                       help=f"interrupt the query after this long (default {DEFAULT_TIMEOUT_SECONDS:g} s)")
     query.set_defaults(handler=command_query)
     export = commands.add_parser("export", help="write every mart as Parquet",
                                  description="Export every table of schema marts to DIR/<mart>.parquet, for pandas, "
@@ -360,6 +394,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parquet", type=Path, required=True, metavar="DIR", help="target directory")
     export.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
     export.set_defaults(handler=command_export)
+    mcp = commands.add_parser(
+        "mcp", help="serve the published warehouse to LLM agents (Model Context Protocol, stdio)",
+        description="An MCP server on stdin/stdout for agent clients (Claude Desktop, Claude Code, editors): tools "
+                    "list_marts, query (one read-only statement through the reader sandbox, row limit), "
+                    "stress_summary and check_claim; resource stresswatch://marts. See the README for client set-up.")
+    mcp.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    mcp.set_defaults(handler=command_mcp)
     compare = commands.add_parser(
         "compare-engines", help="compare the Spark marts with the DuckDB marts, mart by mart",
         description="Join every mart of the published DuckDB warehouse with the Parquet mart Spark built on its key "

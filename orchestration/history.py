@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from orchestration.sandbox import open_reader
 
 EPISODES = {
     "1998-10": "LTCM and the Russian default",
@@ -34,7 +34,7 @@ def episode_rows(db_path: Path) -> list[tuple[str, str, str, float | None, float
     """(month, kind, label, mean index, peak index, peak date, regime of the month's mean) per month."""
     months = {**{month: ("episode", label) for month, label in EPISODES.items()},
               **{month: ("calm", label) for month, label in CALM_STRETCHES.items()}}
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         figures = {month: (mean, peak, peak_date) for month, mean, peak, peak_date in con.execute(
             "select strftime(obs_date, '%Y-%m'), avg(stress_index), max(stress_index), arg_max(obs_date, stress_index) "
             "from marts.fct_market_stress_daily where stress_index is not null group by 1").fetchall()}

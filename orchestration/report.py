@@ -16,6 +16,7 @@ import pandas as pd
 
 from orchestration.blocked_sources import stale_relations
 from orchestration.market_calendar import last_sessions
+from orchestration.sandbox import open_reader
 
 REGIME_BANDS = [(-10, 0, "#e8f5e9", "calm"), (0, 1, "#fff8e1", "elevated"), (1, 2, "#ffe0b2", "stressed"),
                 (2, 10, "#ffcdd2", "severe")]
@@ -351,7 +352,7 @@ def _stale_notice(stale: list[tuple[str, str]]) -> str:
 
 def build_report(db_path: Path, out_dir: Path) -> Path:
     """Write out_dir/index.html from the published warehouse (read-only) and return its path."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         latest = con.execute("select obs_date, stress_index, regime from marts.fct_market_stress_daily "
                              "where stress_index is not null order by obs_date desc limit 1").fetchone()
         charts = [*stress_charts(con), *equity_charts(con), *volatility_and_credit_charts(con), rates_chart(con),

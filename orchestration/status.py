@@ -8,6 +8,7 @@ import duckdb
 
 from orchestration.blocked_sources import stale_relations
 from orchestration.market_calendar import last_sessions
+from orchestration.sandbox import open_reader
 
 # component -> category, as in fct_market_stress_daily
 COMPONENTS = {
@@ -39,7 +40,7 @@ def latest_index(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 def status_text(db_path: Path, alert_sessions: int = 5) -> str:
     """A readable terminal summary of the latest index day."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         today = latest_index(con)
         if today is None:
             return "No stress index yet: the warehouse has too little history (the index needs 252 sessions)."

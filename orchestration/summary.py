@@ -7,11 +7,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration.raw_layer import RAW_TABLES
+from orchestration.sandbox import open_reader
 
 
 def raw_summary(db_path: Path) -> list[tuple[str, int, object, object]]:
     """(raw table, rows, first date, last date) for each raw table, read-only."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         return [
             (table.qualified, *con.execute(
                 f"select count(*), min({table.date_column}), max({table.date_column}) from {table.qualified}"
@@ -36,7 +37,7 @@ def _fetch_one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
 def market_snapshot(db_path: Path) -> list[str]:
     """The evening's headline figures from the marts, one line per market."""
     lines: list[str] = []
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_reader(db_path) as con:
         spx = _fetch_one(con, "select trade_date, close, return_1d_pct, sma_200d, rel_volume_30d, drawdown_252d_pct "
                               "from marts.fct_equity_daily where symbol = '^GSPC' order by trade_date desc limit 1")
         if spx:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import sqlalchemy
 
 from orchestration.publishing import build_path_for, failed_path_for
@@ -145,6 +146,12 @@ def test_export_writes_every_mart_as_parquet_with_the_same_row_counts(sample_war
     with duckdb.connect() as con:
         for name, path in files.items():
             assert con.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0] == marts[name]
+    stress = pd.read_parquet(files["fct_market_stress_daily"])  # pandas reads it in the project's own install
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        latest = con.execute("select obs_date, stress_index from marts.fct_market_stress_daily "
+                             "where stress_index is not null order by obs_date desc limit 1").fetchone()
+    row = stress.dropna(subset=["stress_index"]).sort_values("obs_date").iloc[-1]
+    assert (row["obs_date"], row["stress_index"]) == latest
 
 
 def test_query_prints_a_table_csv_or_json(sample_warehouse, capsys):
@@ -159,7 +166,7 @@ def test_query_prints_a_table_csv_or_json(sample_warehouse, capsys):
 
 
 def test_query_never_writes(sample_warehouse, capsys):
-    assert run_cli("query", "create table marts.scratch (x int)", "--db", str(sample_warehouse)) == 1
+    assert run_cli("query", "create table marts.scratch (x int)", "--db", str(sample_warehouse)) == 2
     assert "read-only" in capsys.readouterr().err.lower()
 
 
