@@ -8,8 +8,14 @@ EXTRAS ?= dev
 comma := ,
 
 TEST_STAMP := $(VENV)/.installed-test-stamp
+# DuckDB readers older than the project's own, as BI tools embed them: the tests open the published file with each
+# (pytz: DuckDB 1.1 needs it to return a timestamp with time zone to Python)
+READERS := .venv-readers
+READERS_STAMP := $(READERS)/.installed-stamp
+OLDEST_DUCKDB := 1.1.3
+REGISTRY_DUCKDB_CLI := 1.5.6
 
-.PHONY: install run test dev clean bench bench-validation bench-plausibility history system-deps
+.PHONY: install run test dev clean bench bench-validation bench-plausibility history system-deps mcp
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +41,11 @@ $(TEST_STAMP): $(STAMP)
 run: install
 	$(BIN)/stresswatch run
 
+$(READERS_STAMP): Makefile
+	test -x $(READERS)/bin/python || $(PYTHON) -m venv $(READERS)
+	$(READERS)/bin/python -m pip install --quiet "duckdb==$(OLDEST_DUCKDB)" "duckdb-cli==$(REGISTRY_DUCKDB_CLI)" pytz
+	touch $(READERS_STAMP)
+
 # Debian packages the tests use: headless Chromium renders the evening report, Java 17 runs Spark.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -47,7 +58,7 @@ system-deps:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 		else echo "install Java 17 (apt-get install openjdk-17-jre-headless) for the Spark tests"; fi; }
 
-test: $(TEST_STAMP) $(MANIFEST) system-deps
+test: $(TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps
 	$(BIN)/python -m pytest
 
 # The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).

@@ -1,5 +1,10 @@
 """Build, then publish: a run writes a private build database; only a fully successful run replaces the file readers
-open, in one atomic rename. Readers (read-only) never share a file with the writer, so they are never blocked."""
+open, in one atomic rename. Readers (read-only) never share a file with the writer, so they are never blocked.
+
+The published file is in DuckDB's storage format of versions 1.0 and 1.1, which every later DuckDB reads, and with it
+the DuckDB versions BI tools embed (a DuckDB 2.0 file opens only in DuckDB 2.0). A build starts in that format and
+keeps it: DuckDB writes into an existing file in the file's own format.
+"""
 
 from __future__ import annotations
 
@@ -26,19 +31,49 @@ def _move_with_wal(source: Path, target: Path) -> None:
             new.unlink()
 
 
+STORAGE_VERSION = "v1.1.0"  # what ATTACH ... (STORAGE_VERSION ...) is given; the oldest DuckDB that reads it is 1.0
+STORAGE_TAG = "v1.0.0+"  # how DuckDB names that format in duckdb_databases().tags
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def storage_tag(path: Path) -> str:
+    """The storage format of a DuckDB file as DuckDB names it, e.g. 'v1.0.0+' or 'v2.0.0+'."""
+    with duckdb.connect() as con:
+        con.execute(f"attach {_sql_text(path)} as probed (read_only)")
+        return con.execute("select tags['storage_version'] from duckdb_databases() "
+                           "where database_name = 'probed'").fetchone()[0]
+
+
+def _copy_in_storage_version(source: Path | None, target: Path) -> None:
+    """Write `target` in the published storage format: empty, or a copy of every table and view of `source`."""
+    with duckdb.connect() as con:
+        con.execute(f"attach {_sql_text(target)} as target (storage_version '{STORAGE_VERSION}')")
+        if source is not None:
+            con.execute(f"attach {_sql_text(source)} as source (read_only)")
+            con.execute("copy from database source to target")
+        con.execute("checkpoint target")
+
+
 def prepare_build(published: Path, keep_failed: bool = False) -> Path:
-    """Start a build: clear a stale build (a killed run's), then copy the published warehouse."""
+    """Start a build: clear a stale build (a killed run's), then copy the published warehouse (a first build starts
+    as an empty file in the published storage format; a warehouse published in another format is converted)."""
     build = build_path_for(published)
     build.parent.mkdir(parents=True, exist_ok=True)
     end_failed_build(published, keep_failed)
-    if published.exists():
-        staging = build.with_name(build.name + ".copying")
-        try:
+    staging = build.with_name(build.name + ".copying")
+    try:
+        if published.exists() and storage_tag(published) == STORAGE_TAG:
             shutil.copyfile(published, staging)
-        except OSError:
-            staging.unlink(missing_ok=True)  # a full disk must not stay full because of a half copy
-            raise
-        os.replace(staging, build)
+        else:
+            _copy_in_storage_version(published if published.exists() else None, staging)
+    except (OSError, duckdb.Error):
+        for path in (staging, _wal(staging)):
+            path.unlink(missing_ok=True)  # a full disk must not stay full because of a half copy
+        raise
+    os.replace(staging, build)
     return build
 
 
@@ -93,6 +128,9 @@ def publish(build: Path, published: Path) -> None:
         con.execute("checkpoint")
     if _wal(build).exists():
         raise RuntimeError(f"{build} still has a write-ahead log after a checkpoint; not publishing")
+    if (tag := storage_tag(build)) != STORAGE_TAG:  # readers on DuckDB 1.x could not open it
+        raise RuntimeError(f"{build} is in DuckDB storage format {tag}, not {STORAGE_TAG} (DuckDB 1.1 and later); "
+                           "not publishing")
     with open(build, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(build, published)
