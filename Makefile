@@ -15,7 +15,7 @@ READERS_STAMP := $(READERS)/.installed-stamp
 OLDEST_DUCKDB := 1.1.3
 REGISTRY_DUCKDB_CLI := 1.5.6
 
-.PHONY: install run test dev clean bench bench-validation bench-plausibility history system-deps mcp
+.PHONY: install run test dev clean bench bench-validation bench-plausibility history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

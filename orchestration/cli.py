@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.mcp_server import AGENT_TIMEOUT_SECONDS
 from orchestration.sandbox import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECONDS
 from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_settings
 
@@ -272,7 +273,7 @@ def command_mcp(args: argparse.Namespace) -> int:
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()  # a clear error before the client connects when nothing was published yet
-    build_server(db).run("stdio")  # stdout carries the protocol: nothing else may print there
+    build_server(db, timeout_seconds=args.timeout).run("stdio")  # stdout carries the protocol: nothing else may print there
     return 0
 
 
@@ -400,6 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "list_marts, query (one read-only statement through the reader sandbox, row limit), "
                     "stress_summary and check_claim; resource stresswatch://marts. See the README for client set-up.")
     mcp.add_argument("--db", type=Path, default=None, help="the published warehouse (default as for run)")
+    mcp.add_argument("--timeout", type=float, default=AGENT_TIMEOUT_SECONDS, metavar="SECONDS",
+                     help=f"interrupt an agent's query after this long (default {AGENT_TIMEOUT_SECONDS:g} s)")
     mcp.set_defaults(handler=command_mcp)
     compare = commands.add_parser(
         "compare-engines", help="compare the Spark marts with the DuckDB marts, mart by mart",
