@@ -62,6 +62,11 @@ def describe_failure(record: dict) -> str:
     return f"{record['check']} [{record['expectation']}{target}] failed{count}{examples}"
 
 
+def blocks(severity: object) -> bool:
+    """Whether a failed expectation of this GX severity blocks its batch (critical, or none given) or only warns."""
+    return _SEVERITY.get(str(getattr(severity, "value", severity)), "error") == "error"
+
+
 class SplitsFailures:
     """Errors block a load, warnings do not: anything holding `failures` can tell them apart."""
 
@@ -238,7 +243,7 @@ class ValidationGate:
                 column=config.kwargs.get("column") or (
                     f"{config.kwargs['column_A']}>={config.kwargs['column_B']}" if "column_A" in config.kwargs
                     else None),
-                severity=_SEVERITY.get(str(getattr(config.severity, "value", config.severity)), "error"),
+                severity="error" if blocks(config.severity) else "warn",
                 unexpected_count=(result.result or {}).get("unexpected_count"),
                 examples=examples,
                 why=(config.meta or {}).get("why", ""),
@@ -247,11 +252,12 @@ class ValidationGate:
         return report
 
 
-def build_data_docs(gx_root: Path) -> Path:
-    """Render GX Data Docs for the validations stored under gx_root; returns the index page."""
+def build_data_docs(gx_root: Path):
+    """Render GX Data Docs for the validations stored under gx_root, readable offline (orchestration/data_docs.py)."""
+    from orchestration.data_docs import finish_site
+
     gate = ValidationGate(gx_root)
     gate.context.build_data_docs()
-    index = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    if not index.exists():
+    if not (gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists():
         raise FileNotFoundError(f"no Data Docs were written under {gx_root}")
-    return index
+    return finish_site(gx_root / "gx")
