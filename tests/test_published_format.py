@@ -105,9 +105,13 @@ def test_publish_refuses_a_build_older_readers_cannot_open(sample_warehouse, tmp
     assert published.read_bytes() == before
 
 
-def test_sqlalchemy_inspector_lists_a_marts_columns(sample_warehouse):
-    engine = sqlalchemy.create_engine(f"duckdb:///{sample_warehouse}", connect_args={
-        "read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}})
+@pytest.mark.parametrize("connect_args", [
+    {},  # the plain URI a Superset user types
+    {"read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}},  # the README's
+], ids=["plain", "sandboxed"])
+def test_sqlalchemy_inspector_lists_a_marts_columns(sample_warehouse, tmp_path, connect_args):
+    db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
+    engine = sqlalchemy.create_engine(f"duckdb:///{db}", connect_args=connect_args)
     try:
         inspector = sqlalchemy.inspect(engine)
         columns = [column["name"] for column in inspector.get_columns("fct_market_stress_daily", schema="marts")]
