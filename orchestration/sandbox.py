@@ -15,16 +15,17 @@ from pathlib import Path
 
 import duckdb
 
-# DuckDB settings fixed when the connection opens; `lock_configuration` makes every later SET/RESET/PRAGMA fail
+# DuckDB settings fixed when the connection opens; then `lock_configuration` makes every later SET/RESET/PRAGMA fail
 READER_CONFIG = {
     "enable_external_access": False,  # no file reads or writes beyond the database file, no ATTACH, no INSTALL
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
-    "memory_limit": "2GB",  # an interactive query must not take the machine from the evening's run
-    "lock_configuration": True,
+    "memory_limit": "2GB",  # an interactive query must not take the machine from the evening's run (it spills)
 }
+# session settings, set before the lock: stdout carries query output, and for `stresswatch mcp` the protocol
+READER_SESSION = ("set enable_progress_bar = false", "set lock_configuration = true")
 # what user SQL may be: queries (select, with, from, values, describe, show, summarize, pivot) and their plans
 ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 DEFAULT_MAX_ROWS = 10_000
@@ -55,7 +56,10 @@ def open_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A sandboxed read-only connection: it never blocks, and is never blocked by, a running build."""
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path} does not exist yet: run `stresswatch run` first")
-    return duckdb.connect(str(db_path), read_only=True, config=READER_CONFIG)
+    con = duckdb.connect(str(db_path), read_only=True, config=READER_CONFIG)
+    for statement in READER_SESSION:
+        con.execute(statement)
+    return con
 
 
 def check_statement(sql: str) -> str:

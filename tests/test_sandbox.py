@@ -110,3 +110,9 @@ def test_a_cut_result_says_so_on_stderr_and_keeps_stdout_parseable(guarded, caps
     captured = capsys.readouterr()
     assert len(captured.out.strip().splitlines()) == 4  # the header and three rows
     assert "only the first 3 rows" in captured.err
+
+
+def test_the_reader_connection_is_locked_and_prints_no_progress_bar(guarded):
+    settings = run_statement(guarded, "select current_setting('lock_configuration'), "
+                                      "current_setting('enable_external_access'), current_setting('enable_progress_bar')")
+    assert settings.rows == [(True, False, False)]  # a progress bar on stdout would corrupt CSV and the MCP stream
