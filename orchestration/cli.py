@@ -273,7 +273,8 @@ def command_mcp(args: argparse.Namespace) -> int:
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()  # a clear error before the client connects when nothing was published yet
-    build_server(db, timeout_seconds=args.timeout).run("stdio")  # stdout carries the protocol: nothing else may print there
+    # stdout carries the protocol: nothing else may print there
+    build_server(db, timeout_seconds=args.timeout).run("stdio")
     return 0
 
 

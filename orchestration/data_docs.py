@@ -38,7 +38,8 @@ CDN_FILES = {
         "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
         "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-free-6.6.0/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
+        "fontawesome-free-6.6.0/css/all.min.css",
 }
 # the charting libraries (830 KB) draw only profiling graphs, which a validation page never has: a page that calls
 # vegaEmbed would be reported as needing the network instead
@@ -96,7 +97,8 @@ def _mark_index_rows(page: str, warned: set[str]) -> str:
         link = re.search(r"'_table_row_link_path': '([^']+)'", row)
         if link and link.group(1) in warned:
             row = (row.replace("fas fa-times text-danger ge-failed-icon", "fas fa-exclamation-triangle text-warning")
-                   .replace("'_validation_success_text': 'Failed'", "'_validation_success_text': 'Passed with warnings'"))
+                   .replace("'_validation_success_text': 'Failed'",
+                            "'_validation_success_text': 'Passed with warnings'"))
         pieces.append(row)
         previous = start
     return "".join(pieces)

@@ -14,8 +14,8 @@ import pandas as pd
 
 from orchestration.plausibility import find_implausible, read_accepted
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
-from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, last_dates, log_load, merge_relation,
-                                     stage_batch, staging_table, start_staging, upsert)
+from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, loaded_ranges,
+                                     log_load, merge_relation, stage_batch, staging_table, start_staging, upsert)
 from orchestration.settings import ACCEPTED_MOVES_FILE, gx_root_for
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
@@ -111,12 +111,14 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     with connect(db_path) as con:
         ensure_raw_schema(con)
         ensure_quarantine_schema(con, table)
-        known = last_dates(con, table)
+        known = loaded_ranges(con, table)
+        # rows dated before an entity's first loaded date are history the source gained (a longer download): fetched
+        history_from = {entity: first for entity, (first, _) in known.items()}
         if window is not None:
             since = {entity: window[0] for entity in known}
         else:
             since = {} if overlap_days is None else {
-                entity: last - timedelta(days=overlap_days) for entity, last in known.items()}
+                entity: last - timedelta(days=overlap_days) for entity, (_, last) in known.items()}
     progress(f"{client.family}: fetching from {client.describe()}"
              + (f", backfill of {window[0]}..{window[1]}" if window is not None
                 else f", incremental for {len(since)} {table.entity_column}(s)" if since else ", full history"))
@@ -134,7 +136,7 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
     con = connect(db_path)
     try:
         try:
-            for number, batch in enumerate(client.fetch_batches(since, batch_rows), start=1):
+            for number, batch in enumerate(client.fetch_batches(since, batch_rows, history_from), start=1):
                 if window is not None:
                     fetched = len(batch)
                     batch = rows_within(batch, table.date_column, window)

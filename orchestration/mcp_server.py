@@ -148,8 +148,8 @@ def build_server(db_path: Path, timeout_seconds: float = AGENT_TIMEOUT_SECONDS):
             kind = "refused" if isinstance(exc, RefusedStatement) else "failed"
             raise ToolError(f"{kind}: {exc}") from None
 
-    @server.tool(name="list_marts", description="List the marts (schema marts) with their row counts and every column's type and "
-                             "description.")
+    @server.tool(name="list_marts", description="List the marts (schema marts) with their row counts and every "
+                                                "column's type and description.")
     def list_marts_tool() -> list[dict]:
         return guarded(list_marts, db_path)
 
@@ -161,13 +161,15 @@ def build_server(db_path: Path, timeout_seconds: float = AGENT_TIMEOUT_SECONDS):
     def query_tool(sql: str, max_rows: int = AGENT_MAX_ROWS) -> dict:
         return guarded(query, db_path, sql, max_rows, timeout_seconds)
 
-    @server.tool(name="stress_summary", description="Tonight's market stress: the composite index, its regime (calm < 0 <= elevated < 1 <= "
+    @server.tool(name="stress_summary",
+                 description="Tonight's market stress: the composite index, its regime (calm < 0 <= elevated < 1 <= "
                              "stressed < 2 <= severe), the previous session, category contributions, the top three "
                              "drivers with z-scores, the alerts of the last sessions and any table not refreshed.")
     def stress_summary_tool(alert_sessions: int = 5) -> dict:
         return guarded(stress_summary, db_path, alert_sessions)
 
-    @server.tool(name="check_claim", description="Check one numeric claim against the marts; the claim is an entry of a claims file, "
+    @server.tool(name="check_claim",
+                 description="Check one numeric claim against the marts; the claim is an entry of a claims file, "
                              "e.g. {\"id\": \"ust10\", \"metric\": \"fct_rates_daily.ust_10y_pct\", \"date\": "
                              "\"2025-11-21\", \"comparator\": \"equals\", \"stated\": 4.06, \"tolerance\": 0.005}. "
                              "Comparators: equals, below, above, in_month, is_true, change_over. Returns the verdict "

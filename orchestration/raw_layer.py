@@ -237,11 +237,11 @@ def drop_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     con.execute(f"drop schema if exists {STAGING_SCHEMA}")  # only once it is empty: the published file has none
 
 
-def last_dates(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, date]:
-    """The latest loaded date per entity (symbol, series, security type, cik)."""
-    rows = con.execute(f"select {table.entity_column}, max({table.date_column}) from {table.qualified} "
-                       f"where {table.entity_column} is not null group by 1").fetchall()
-    return {entity: last for entity, last in rows}
+def loaded_ranges(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, tuple[date, date]]:
+    """The first and the latest loaded date per entity (symbol, series, security type, cik)."""
+    rows = con.execute(f"select {table.entity_column}, min({table.date_column}), max({table.date_column}) "
+                       f"from {table.qualified} where {table.entity_column} is not null group by 1").fetchall()
+    return {entity: (first, last) for entity, first, last in rows}
 
 
 def log_load(con: duckdb.DuckDBPyConnection, **row: object) -> None:

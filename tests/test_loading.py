@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -11,15 +13,13 @@ from orchestration.loading import LoadError, load_source, merge_reports
 from orchestration.raw_layer import RAW_TABLES
 from orchestration.sources.replay import ReplayPriceClient
 from orchestration.validation import Failure, ValidationReport
-from tests.conftest import table_snapshot
+from tests.conftest import FIXTURES, copy_warehouse, raw_rows, run_cli, table_snapshot
 from tests.test_validation_gate import edit_csv_line, set_field, spy
 
 PRICES = RAW_TABLES["price_bars"].qualified
 
 
 def schemas(db: Path) -> set[str]:
-    import duckdb
-
     with duckdb.connect(str(db), read_only=True) as con:
         return {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
 
@@ -103,3 +103,38 @@ def test_merged_reports_add_counts_and_keep_staleness_only_when_every_batch_was_
     assert [(f.check, f.unexpected_count) for f in merged] == [("open_close_within_low_high_cboe", 5)]
     third = ValidationReport("raw.price_bars", 10, [failure("staleness")])
     assert [f.check for f in merge_reports([first, third])] == ["open_close_within_low_high_cboe", "staleness"]
+
+
+def prepend_rows(path: Path, older: Path) -> int:
+    """Put a real file's older rows before the rows of `path` (a longer download of the same series)."""
+    header, *rows = older.read_text().splitlines()
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], *rows, *lines[1:]]) + "\n")
+    return len(rows)
+
+
+def test_history_a_data_directory_gains_before_the_loaded_range_is_loaded(sample_warehouse, sample_copy, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
+    # real downloads reaching further back: FRED's SP500 from 2016, Yahoo's SPY from 2021-07
+    older_sp500 = prepend_rows(sample_copy / "fred" / "SP500.csv", FIXTURES / "fred" / "SP500_2016-2021.csv")
+    older_spy = prepend_rows(sample_copy / "prices" / "SPY.csv", FIXTURES / "prices" / "SPY_2021-07_2021-12.csv")
+    before = {"SP500": sum(row[0] == "SP500" for row in raw_rows(db, "fred_observations")),
+              "SPY": sum(row[0] == "SPY" for row in raw_rows(db, "price_bars"))}
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
+    fred = [row for row in raw_rows(db, "fred_observations") if row[0] == "SP500"]
+    bars = [row for row in raw_rows(db, "price_bars") if row[0] == "SPY"]
+    assert len(fred) == before["SP500"] + older_sp500 and min(row[1] for row in fred).isoformat() == "2016-01-01"
+    assert len(bars) == before["SPY"] + older_spy and min(row[1] for row in bars).isoformat() == "2021-07-01"
+    snapshot = table_snapshot(db, PRICES)
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
+    assert table_snapshot(db, PRICES) == snapshot  # loaded once: the next evening reads the tail again
+
+
+def test_a_data_directory_without_a_family_folder_runs_and_says_so(sample_copy, tmp_path, capsys):
+    shutil.rmtree(sample_copy / "sec")  # families are optional: a user without SEC data
+    db = tmp_path / "stresswatch.duckdb"
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
+    assert "no sec/ folder there: nothing to load for this family" in capsys.readouterr().out
+    with duckdb.connect(str(db), read_only=True) as con:
+        origin, status = con.execute("select origin, status from raw.load_log where source = 'sec'").fetchone()
+    assert status == "loaded" and "no sec/ folder there: nothing to load" in origin

@@ -19,17 +19,21 @@ class SourceClient(ABC):
     date_column: ClassVar[str]
 
     @abstractmethod
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
-        """Rows for every entity this client knows; for an entity in `since`, only rows dated on or after it."""
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        """Rows for every entity this client knows; for an entity in `since`, only rows dated on or after it, and
+        also, for an entity in `history_from` (its first loaded date), the rows dated before that: history a data
+        directory gained since the last load. Live APIs answer what they are asked from `since` on: their clients
+        leave `history_from` aside (a full reload fetches a live series' whole history)."""
 
     @abstractmethod
     def describe(self) -> str:
         """One line saying where the data comes from (for logs and load_log)."""
 
-    def fetch_batches(self, since: Mapping[str, date], max_rows: int) -> Iterator[pd.DataFrame]:
+    def fetch_batches(self, since: Mapping[str, date], max_rows: int,
+                      history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
         """The rows of `fetch`, in batches of whole entities of about `max_rows` rows, so that a full load of a
         large universe never holds it all in memory. One batch by default; clients of large sources override it."""
-        yield self.fetch(since)
+        yield self.fetch(since, history_from)
 
 
 class PriceClient(SourceClient):
@@ -60,9 +64,10 @@ class SecClient(SourceClient):
     date_column = "filed"
 
 
-def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: str, date_column: str
-               ) -> pd.DataFrame:
-    """Drop rows older than their entity's start date; entities without one keep every row.
+def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: str, date_column: str,
+               history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+    """Drop rows older than their entity's start date, except rows older than its first loaded date
+    (`history_from`: history raw does not hold yet); entities without a start date keep every row.
 
     A row without a date is kept, so that the expectation suites see (and reject) a null key.
     """
@@ -71,4 +76,6 @@ def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: st
     starts = frame[entity_column].map(since)
     dates = pd.to_datetime(frame[date_column])
     keep = starts.isna() | dates.isna() | (dates >= pd.to_datetime(starts))
+    if history_from:
+        keep |= dates < pd.to_datetime(frame[entity_column].map(history_from))
     return frame.loc[keep].reset_index(drop=True)

@@ -31,7 +31,8 @@ class LiveFredClient(FredClient):
     def describe(self) -> str:
         return f"FRED API via fredapi ({len(self.series_ids)} series)"
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
+              ) -> pd.DataFrame:
         frames = []
         for series_id in self.series_ids:
             observations = self.fred.get_series(series_id, observation_start=since.get(series_id))

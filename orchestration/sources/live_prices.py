@@ -29,7 +29,8 @@ class LivePriceClient(PriceClient):
     def describe(self) -> str:
         return f"Yahoo Finance via yfinance ({len(self.symbols)} symbols)"
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
+              ) -> pd.DataFrame:
         download = self.download or _yfinance_download()
         frames = []
         for symbol in self.symbols:

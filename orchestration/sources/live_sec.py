@@ -36,7 +36,8 @@ class LiveSecClient(SecClient):
     def describe(self) -> str:
         return f"SEC companyfacts API ({len(self.ciks)} companies)"
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
+              ) -> pd.DataFrame:
         frames = []
         for cik in self.ciks:
             url = self.url_template.format(cik=cik)

@@ -27,7 +27,8 @@ class LiveTreasuryClient(TreasuryClient):
     def describe(self) -> str:
         return f"Treasury Fiscal Data auctions_query ({self.url})"
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
+              ) -> pd.DataFrame:
         params = {"sort": "auction_date", "page[size]": str(self.page_size)}
         if since:
             params["filter"] = f"auction_date:gte:{min(since.values()).isoformat()}"

@@ -24,10 +24,16 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 class _ReplayMixin:
+    folders: tuple[str, ...]  # the data directory's folders this family reads
+
     def __init__(self, root: Path):
         self.root = data_dir.check_data_dir(Path(root))
 
     def describe(self) -> str:
+        """Where the rows come from; a family whose folders are all missing says so (families are optional)."""
+        if not any((self.root / folder).is_dir() for folder in self.folders):
+            missing = " or ".join(f"{folder}/" for folder in self.folders)
+            return f"replay of {self.root} (no {missing} folder there: nothing to load for this family)"
         return f"replay of {self.root}"
 
 
@@ -42,11 +48,12 @@ class Tail:
     body_first_line: int = 2
 
 
-def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> Tail:
+def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, history_from: date | None = None) -> Tail:
     """The header and every line after the last line dated before `start`, reading from the end of the file, so
     that a daily run reads the new days and not the whole history. Only an ascending file can be read so: when
     the lines read are not in ascending date order, or the file's first row is dated after them, the whole file
-    is read instead (a descending file's new day is at its top)."""
+    is read instead (a descending file's new day is at its top). So is a file whose first row is older than
+    `history_from` (the first date raw holds): it gained history, which the load must see."""
     if start is None:
         return Tail(path.read_bytes())
     marker = start.isoformat().encode()
@@ -54,6 +61,9 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> Tai
         header = handle.readline()
         body_start = handle.tell()
         first_row = handle.readline()
+        first_date = first_row[:10] if _ISO_DATE.match(first_row) else None
+        if history_from is not None and first_date is not None and first_date < history_from.isoformat().encode():
+            return Tail(path.read_bytes())
         end = handle.seek(0, 2)
         position, tail = end, b""
         while position > body_start:
@@ -68,7 +78,6 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> Tai
         skipped = lines[0] if position > body_start else b""  # a partial line, counted with the prefix
         lines = lines[1:] if position > body_start else lines
         dates = [line[:10] for line in lines if _ISO_DATE.match(line)]
-        first_date = first_row[:10] if _ISO_DATE.match(first_row) else None
         if dates != sorted(dates) or (first_date is not None and dates and first_date > dates[0]):
             return Tail(path.read_bytes())
         older = [index for index, line in enumerate(lines) if _ISO_DATE.match(line) and line[:10] < marker]
@@ -84,23 +93,27 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16) -> Tai
 class ReplayPriceClient(_ReplayMixin, PriceClient):
     """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
 
-    def _files(self, since: Mapping[str, date]) -> Iterator[PriceFile]:
+    folders = ("prices", "cboe")
+
+    def _files(self, since: Mapping[str, date], history_from: Mapping[str, date]) -> Iterator[PriceFile]:
         """Each price file's content (its tail on an incremental run), one symbol per file."""
         for path in data_dir.files(self.root, "prices", "*.csv"):
             symbol = data_dir.symbol_for_price_file(path)
-            tail = read_tail(path, since.get(symbol))
+            tail = read_tail(path, since.get(symbol), history_from=history_from.get(symbol))
             yield PriceFile(tail.content, str(path), symbol, f"prices/{path.name}",
                             body_first_line=tail.body_first_line)
         for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
-            tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL))
+            tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL),
+                             history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL))
             yield PriceFile(tail.content, str(cboe), data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
                             volume_required=False, body_first_line=tail.body_first_line)
 
-    def _frames(self, since: Mapping[str, date], max_bytes: int = 8 << 20) -> Iterator[pd.DataFrame]:
+    def _frames(self, since: Mapping[str, date], history_from: Mapping[str, date],
+                max_bytes: int = 8 << 20) -> Iterator[pd.DataFrame]:
         """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""
         pending: list[PriceFile] = []
         size = 0
-        for file in self._files(since):
+        for file in self._files(since, history_from):
             pending.append(file)
             size += len(file.content)
             if size >= max_bytes:
@@ -109,45 +122,56 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
         if pending:
             yield parse_price_files(pending)
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
-        return keep_since(_concat(list(self._frames(since)), PRICE_COLUMNS), since, self.entity_column,
-                          self.date_column)
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        history_from = history_from or {}
+        return keep_since(_concat(list(self._frames(since, history_from)), PRICE_COLUMNS), since,
+                          self.entity_column, self.date_column, history_from)
 
-    def fetch_batches(self, since: Mapping[str, date], max_rows: int) -> Iterator[pd.DataFrame]:
+    def fetch_batches(self, since: Mapping[str, date], max_rows: int,
+                      history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
+        history_from = history_from or {}
         pending: list[pd.DataFrame] = []
         rows, batches = 0, 0
         # a CSV line of a bar is 40-70 bytes: parse in pieces well below a batch
-        for frame in self._frames(since, max_bytes=min(8 << 20, max_rows * 16)):
+        for frame in self._frames(since, history_from, max_bytes=min(8 << 20, max_rows * 16)):
             pending.append(frame)
             rows += len(frame)
             if rows >= max_rows:
-                yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column)
+                yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
+                                 history_from)
                 pending, rows, batches = [], 0, batches + 1
         if pending or not batches:
-            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column)
+            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
+                             history_from)
 
 
 class ReplayFredClient(_ReplayMixin, FredClient):
     """fred/<SERIES_ID>.csv."""
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    folders = ("fred",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_fred_file(path) for path in data_dir.files(self.root, "fred", "*.csv")]
-        return keep_since(_concat(frames, FRED_COLUMNS), since, self.entity_column, self.date_column)
+        return keep_since(_concat(frames, FRED_COLUMNS), since, self.entity_column, self.date_column, history_from)
 
 
 class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):
     """treasury/*.json in either auction shape."""
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    folders = ("treasury",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_treasury_file(path) for path in data_dir.files(self.root, "treasury", "*.json")]
         merged = merge_auction_files([frame for frame in frames if not frame.empty])
         return keep_since(merged if not merged.empty else pd.DataFrame(columns=TREASURY_COLUMNS), since,
-                          self.entity_column, self.date_column)
+                          self.entity_column, self.date_column, history_from)
 
 
 class ReplaySecClient(_ReplayMixin, SecClient):
     """sec/*.json companyfacts documents."""
 
-    def fetch(self, since: Mapping[str, date]) -> pd.DataFrame:
+    folders = ("sec",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_companyfacts_file(path) for path in data_dir.files(self.root, "sec", "*.json")]
-        return keep_since(_concat(frames, SEC_COLUMNS), since, self.entity_column, self.date_column)
+        return keep_since(_concat(frames, SEC_COLUMNS), since, self.entity_column, self.date_column, history_from)
