@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -52,3 +54,34 @@ def serve(replica: Replica):
         server.server_close()
 
     return replica, stop
+
+
+def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_first: bool = False
+                             ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """FRED's `series/observations` as fredapi receives it (XML, '.' for a missing value), served from a data
+    directory's real fred/<SERIES_ID>.csv files; `until` hides later rows (an earlier evening); `fail_first`
+    answers each series' first request with a 503 page from a proxy, as FRED's load balancer does."""
+    asked: set[str] = set()
+
+    def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        query = parse_qs(urlsplit(path).query)
+        series_id = query["series_id"][0]
+        if fail_first and series_id not in asked:
+            asked.add(series_id)
+            return 503, {"Content-Type": "text/html"}, b"<html><body><h1>503 Service Unavailable</h1></body></html>"
+        source = fred_dir / f"{series_id}.csv"
+        if not urlsplit(path).path.endswith("/series/observations") or not source.exists():
+            return 400, {"Content-Type": "text/xml"}, (
+                b'<?xml version="1.0" encoding="utf-8" ?>\n'
+                b'<error code="400" message="Bad Request.  The series does not exist."/>')
+        start = query.get("observation_start", ["0000-00-00"])[0]
+        rows = [line.split(",") for line in source.read_text().splitlines()[1:]]
+        kept = [(day, value or ".") for day, value in rows if day >= start and (until is None or day <= until)]
+        body = "".join(f'<observation realtime_start="2026-01-02" realtime_end="2026-01-02" date="{day}" '
+                       f'value="{value}"/>' for day, value in kept)
+        return 200, {"Content-Type": "text/xml"}, (
+            f'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="2026-01-02" '
+            f'realtime_end="2026-01-02" observation_start="{start}" count="{len(kept)}" offset="0" '
+            f'limit="100000">{body}</observations>').encode()
+
+    return answer

@@ -112,7 +112,8 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
                              accepted_moves=run.accepted_moves)
     except Exception as exc:
         retries_left = LIVE_RETRY_POLICY.max_retries - context.retry_number
-        if run.source_mode(family) == "live" and retries_left > 0:
+        permanent = getattr(exc.__cause__, "permanent", False)  # the service refused the request itself (a 400)
+        if run.source_mode(family) == "live" and retries_left > 0 and not permanent:
             context.log.warning(f"{family}: {exc}; Dagster retries this load ({retries_left} attempt(s) left)")
             raise
         if client is None:  # the load never started, so load_source logged nothing

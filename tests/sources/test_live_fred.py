@@ -1,0 +1,90 @@
+"""Live FRED through the daily job against a local replica of FRED's API (127.0.0.1, the sample's real series):
+equal to the replay build, incremental the next evening, retried on a 503, and the API key never written anywhere."""
+
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+
+from orchestration.settings import SAMPLE_DATA_DIR
+from tests.conftest import copy_warehouse, dagster_instance, execute_daily, failure_of, raw_rows
+from tests.replica_server import Replica, fred_observations_answer, serve
+
+FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
+
+
+@pytest.fixture
+def fred_replica():
+    stops = []
+
+    def start(answer):
+        replica, stop = serve(Replica(answer))
+        stops.append(stop)
+        return replica
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def live_fred(replica: Replica) -> dict:
+    return {"live_sources": ["fred"], "api_urls": {"fred": f"{replica.url}/fred"}}
+
+
+def observations(db: Path) -> list[tuple]:
+    return sorted(row[:3] for row in raw_rows(db, "fred_observations"))  # series, date, value (not the vintage)
+
+
+def load_log(db: Path, source: str) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select status, rows_inserted, rows_updated from raw.load_log where source = $s "
+                           "order by started_at", {"s": source}).fetchall()
+
+
+def test_live_fred_equals_the_replay_build_retries_a_503_and_loads_only_the_new_days_next(
+        sample_warehouse, tmp_path, fred_replica, monkeypatch):
+    monkeypatch.setenv("FRED_API_KEY", "replica-key")
+    instance = dagster_instance(tmp_path / "home")
+    db = tmp_path / "live.duckdb"
+    first = fred_replica(fred_observations_answer(SAMPLE_DATA_DIR / "fred", until=FIRST_EVENING, fail_first=True))
+    result = execute_daily(instance, db, **live_fred(first))
+    assert result.success, failure_of(result)
+    assert sum(path.startswith("/fred/series/observations") for path in first.requests) == 24  # 12 series, twice
+    replayed = observations(sample_warehouse)
+    assert observations(db) == [row for row in replayed if row[1].isoformat() <= FIRST_EVENING]
+
+    second = fred_replica(fred_observations_answer(SAMPLE_DATA_DIR / "fred"))
+    result = execute_daily(instance, db, **live_fred(second))
+    assert result.success, failure_of(result)
+    assert observations(db) == replayed  # the whole sample, as the replay build has it
+    starts = {path.split("observation_start=")[1][:10] for path in second.requests}
+    assert max(starts) == "2025-12-09"  # the last loaded day minus the 10-day revision overlap, not the history
+    new_rows = sum(row[1].isoformat() > FIRST_EVENING for row in replayed)
+    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 0)
+
+
+def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+    """A gateway in front of FRED that refuses the request in FRED's error format, quoting the URL it was asked."""
+    return 400, {"Content-Type": "text/xml"}, (
+        f'<?xml version="1.0" encoding="utf-8" ?><error code="400" message={quoteattr("Bad Request: " + path)}/>'
+    ).encode()
+
+
+def test_the_fred_key_appears_nowhere_when_a_live_run_fails(sample_warehouse, tmp_path, fred_replica, monkeypatch,
+                                                            capfd):
+    monkeypatch.setenv("FRED_API_KEY", "SECRET123")
+    replica = fred_replica(echoing_gateway)
+    (tmp_path / "warehouse").mkdir()
+    db = copy_warehouse(sample_warehouse, tmp_path / "warehouse" / "stresswatch.duckdb")
+    result = execute_daily(dagster_instance(tmp_path / "home"), db, **live_fred(replica))
+    assert not result.success
+    assert "FRED series DGS2: HTTP 400: Bad Request: /fred/series/observations" in failure_of(result)
+    assert "api_key=***" in failure_of(result)
+    assert len(replica.requests) == 1  # a 400 is not retried
+    leaks = [str(path) for path in tmp_path.rglob("*") if path.is_file() and b"SECRET123" in path.read_bytes()]
+    assert leaks == []  # the warehouse, its build, GX results, the Dagster event log, dbt's logs
+    events = " ".join(str(event) for event in result.all_events)
+    captured = capfd.readouterr()
+    assert "SECRET123" not in events + captured.out + captured.err
