@@ -85,3 +85,21 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
             f'limit="100000">{body}</observations>').encode()
 
     return answer
+
+
+def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: int | None = None
+                            ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """Cboe's VIX_History.csv as cdn.cboe.com serves it (`DATE,OPEN,HIGH,LOW,CLOSE`, dates MM/DD/YYYY), made from a
+    data directory's real cboe/vix-daily.csv; `fail_first` answers the first request 503, `cut_at` ends the body
+    after that many bytes (a connection dropped mid-transfer)."""
+    header, *rows = vix_file.read_text().splitlines()
+    body = "\n".join([header] + [f"{row[5:7]}/{row[8:10]}/{row[0:4]}{row[10:]}" for row in rows]).encode() + b"\n"
+
+    def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        if fail_first and attempt == 1:
+            return 503, {"Content-Type": "text/html"}, b"<html><body>Service Unavailable</body></html>"
+        if not path.endswith("/api/global/us_indices/daily_prices/VIX_History.csv"):
+            return 404, {"Content-Type": "text/html"}, b"<html><body>Not Found</body></html>"
+        return 200, {"Content-Type": "text/csv"}, body[:cut_at] if cut_at else body
+
+    return answer

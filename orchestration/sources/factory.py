@@ -33,8 +33,10 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
     base_url = run.api_urls.get(family)
     if family == "prices":
         from orchestration.sources.live_prices import LivePriceClient
+        from orchestration.sources.live_vix import CboeVixHistory
 
-        return LivePriceClient(defaults.live_price_symbols())
+        # Cboe's VIX file comes from its own site (api_urls["cboe"] replaces https://cdn.cboe.com)
+        return LivePriceClient(defaults.live_price_symbols(), vix=CboeVixHistory(run.api_urls.get("cboe")))
     if family == "fred":
         from orchestration.sources.live_fred import LiveFredClient
 

@@ -65,7 +65,7 @@ class PoliteSession:
                 self.sleep(wait)
         self._last_request_at = self.clock()
 
-    def _get_once(self, url: str, params: Mapping[str, str] | None) -> object:
+    def _get_once(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         self._wait_for_slot()
         self.requests_sent += 1
         try:
@@ -78,13 +78,10 @@ class PoliteSession:
                              float(retry_after) if retry_after.isdigit() else None)
         if response.status_code != 200:
             raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise HttpError(f"{url}: response is not valid JSON ({exc})") from exc
+        return response
 
-    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> object:
-        """GET and decode JSON, retrying 429/5xx and connection errors with jittered exponential backoff."""
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
+        """GET, retrying 429/5xx and connection errors with jittered exponential backoff; a 200 or HttpError."""
         retrying = Retrying(stop=stop_after_attempt(self.retries + 1), wait=_RetryAfterOrBackoff(self.backoff_seconds),
                             retry=retry_if_exception_type(_Transient), sleep=self.sleep)
         try:
@@ -92,3 +89,11 @@ class PoliteSession:
         except RetryError as exc:
             last = exc.last_attempt.exception()
             raise HttpError(f"{url}: gave up after {self.retries + 1} attempts, last {last}") from last
+
+    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> object:
+        """GET (retried as `get`) and decode JSON."""
+        response = self.get(url, params)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise HttpError(f"{url}: response is not valid JSON ({exc})") from exc

@@ -7,8 +7,11 @@ from datetime import date
 
 import pandas as pd
 
+from orchestration.sources import data_dir
 from orchestration.sources.base import PriceClient
+from orchestration.sources.live_vix import CboeVixHistory
 from orchestration.sources.parse_prices import PRICE_COLUMNS
+from orchestration.sources.values import ORIGIN_COLUMNS
 
 
 def _yfinance_download() -> Callable[..., pd.DataFrame]:
@@ -20,19 +23,22 @@ def _yfinance_download() -> Callable[..., pd.DataFrame]:
 
 
 class LivePriceClient(PriceClient):
-    """Downloads split- and dividend-adjusted bars (auto_adjust=True), as the bundled sample was made."""
+    """Downloads split- and dividend-adjusted bars (auto_adjust=True), as the bundled sample was made, and Cboe's
+    VIX history (the sessions the stress index is computed on)."""
 
-    def __init__(self, symbols: Sequence[str], download: Callable[..., pd.DataFrame] | None = None):
+    def __init__(self, symbols: Sequence[str], download: Callable[..., pd.DataFrame] | None = None,
+                 vix: CboeVixHistory | None = None):
         self.symbols = list(symbols)
         self.download = download  # resolved on first fetch, so a missing extra fails there with a clear message
+        self.vix = vix or CboeVixHistory()
 
     def describe(self) -> str:
-        return f"Yahoo Finance via yfinance ({len(self.symbols)} symbols)"
+        return f"Yahoo Finance via yfinance ({len(self.symbols)} symbols) and Cboe's VIX history ({self.vix.url})"
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
               ) -> pd.DataFrame:
-        download = self.download or _yfinance_download()
-        frames = []
+        frames = [self.vix.fetch(since.get(data_dir.CBOE_VIX_SYMBOL))]
+        download = (self.download or _yfinance_download()) if self.symbols else None
         for symbol in self.symbols:
             start = since.get(symbol)
             bars = download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,
@@ -52,4 +58,5 @@ class LivePriceClient(PriceClient):
                 "volume": bars["Volume"].to_numpy(dtype="float64"),
                 "source": "yfinance",
             }))
-        return pd.concat(frames, ignore_index=True)[PRICE_COLUMNS] if frames else pd.DataFrame(columns=PRICE_COLUMNS)
+        # the VIX rows keep the line of Cboe's file they came from; yfinance's frames name none
+        return pd.concat(frames, ignore_index=True).reindex(columns=[*PRICE_COLUMNS, *ORIGIN_COLUMNS])

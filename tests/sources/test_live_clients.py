@@ -148,7 +148,13 @@ def test_polite_session_keeps_to_ten_requests_a_second():
     assert len(slept) == 4 and all(s == pytest.approx(0.1) for s in slept)
 
 
-def test_price_live_client_maps_a_yfinance_frame():
+def test_price_live_client_maps_a_yfinance_frame(tmp_path):
+    from orchestration.sources.live_vix import CboeVixHistory
+    from tests.replica_server import Replica, cboe_vix_history_answer, serve
+
+    vix_file = tmp_path / "vix-daily.csv"  # Cboe's file: the fixture's real sessions
+    vix_file.write_text((FIXTURES / "prices" / "cboe_vix.csv").read_text())
+    replica, stop = serve(Replica(cboe_vix_history_answer(vix_file)))
     bars = pd.read_csv(FIXTURES / "prices" / "NVDA_yahoo_header.csv", index_col="Date", parse_dates=True)
     bars = bars.drop(columns="Adj Close")
     bars.columns = pd.MultiIndex.from_product([bars.columns, ["NVDA"]], names=["Price", "Ticker"])
@@ -158,7 +164,11 @@ def test_price_live_client_maps_a_yfinance_frame():
         calls.append((symbol, kwargs))
         return bars
 
-    frame = LivePriceClient(["NVDA"], download=download).fetch({"NVDA": date(2025, 11, 10)})
+    try:
+        frame = LivePriceClient(["NVDA"], download=download, vix=CboeVixHistory(replica.url)).fetch(
+            {"NVDA": date(2025, 11, 10), "VIX": date(2026, 1, 1)})  # no VIX session that late
+    finally:
+        stop()
     assert calls[0][0] == "NVDA" and calls[0][1]["start"] == "2025-11-10" and calls[0][1]["auto_adjust"]
     assert len(frame) == 10 and frame.iloc[0].close == pytest.approx(198.7964630126953)
     assert frame.source.unique().tolist() == ["yfinance"]

@@ -1,0 +1,75 @@
+"""Cboe's VIX history fetched live from a local replica of cdn.cboe.com (127.0.0.1, the sample's real VIX in Cboe's
+published shape): the same rows as the replay of cboe/vix-daily.csv, retried on a 503, refused when cut short."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from orchestration.settings import SAMPLE_DATA_DIR
+from orchestration.sources.errors import SourceFormatError
+from orchestration.sources.http import PoliteSession
+from orchestration.sources.live_prices import LivePriceClient
+from orchestration.sources.live_vix import CboeVixHistory
+from orchestration.sources.replay import ReplayPriceClient
+from tests.conftest import FIXTURES
+from tests.replica_server import Replica, cboe_vix_history_answer, serve
+
+VIX_FILE = SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv"
+BAR_COLUMNS = ["symbol", "trade_date", "open", "high", "low", "close"]
+
+
+@pytest.fixture
+def cboe():
+    stops = []
+
+    def start(**options):
+        replica, stop = serve(Replica(cboe_vix_history_answer(VIX_FILE, **options)))
+        stops.append(stop)
+        return replica
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def quick_session() -> PoliteSession:
+    return PoliteSession(backoff_seconds=0.01, sleep=lambda seconds: None)
+
+
+def replayed_vix() -> pd.DataFrame:
+    bars = ReplayPriceClient(SAMPLE_DATA_DIR).fetch({})
+    return bars[bars.symbol == "VIX"][BAR_COLUMNS].reset_index(drop=True)
+
+
+def test_the_live_vix_equals_the_replayed_file_after_a_503(cboe):
+    replica = cboe(fail_first=True)
+    live = CboeVixHistory(replica.url, session=quick_session()).fetch(None)
+    assert len(replica.requests) == 2  # the 503, then the file
+    pd.testing.assert_frame_equal(live[BAR_COLUMNS].reset_index(drop=True), replayed_vix(), check_dtype=False)
+    assert live["_line"].iloc[0] == 2 and live["_file"].iloc[0] == replica.url + \
+        "/api/global/us_indices/daily_prices/VIX_History.csv"
+
+
+def test_an_evening_asks_for_the_file_and_keeps_the_sessions_from_its_start(cboe):
+    live = CboeVixHistory(cboe().url, session=quick_session()).fetch(date(2025, 12, 24))
+    assert live.trade_date.min() == date(2025, 12, 24) and live.trade_date.max() == date(2025, 12, 31)
+
+
+def test_a_body_cut_mid_line_is_refused_naming_the_url_and_line(cboe):
+    size = len(VIX_FILE.read_bytes())
+    with pytest.raises(SourceFormatError, match=r"VIX_History\.csv, line \d+") as refused:
+        CboeVixHistory(cboe(cut_at=size - 20).url, session=quick_session()).fetch(None)
+    assert refused.value.check in ("fields_match_header", "values_are_present")
+
+
+def test_the_live_price_client_brings_the_vix_with_the_yfinance_bars(cboe):
+    bars = pd.read_csv(FIXTURES / "prices" / "NVDA_yahoo_header.csv", index_col="Date", parse_dates=True)
+    bars = bars.drop(columns="Adj Close")
+    bars.columns = pd.MultiIndex.from_product([bars.columns, ["NVDA"]], names=["Price", "Ticker"])
+    client = LivePriceClient(["NVDA"], download=lambda symbol, **kwargs: bars,
+                             vix=CboeVixHistory(cboe().url, session=quick_session()))
+    frame = client.fetch({"NVDA": date(2025, 11, 10), "VIX": date(2025, 12, 1)})
+    assert set(frame.symbol) == {"NVDA", "VIX"}
+    assert frame[frame.symbol == "VIX"].trade_date.min() == date(2025, 12, 1)
+    assert "Cboe's VIX history" in client.describe()
