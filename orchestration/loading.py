@@ -14,9 +14,11 @@ import pandas as pd
 
 from orchestration.plausibility import find_implausible, read_accepted
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
-from orchestration.raw_layer import (RAW_TABLES, check_relation_keys, drop_staging, ensure_raw_schema, loaded_ranges,
-                                     log_load, merge_relation, stage_batch, staging_table, start_staging, upsert)
-from orchestration.settings import ACCEPTED_MOVES_FILE, gx_root_for
+from orchestration.raw_layer import (RAW_TABLES, LoadedRange, check_relation_keys, drop_staging, ensure_raw_schema,
+                                     loaded_ranges, log_load, merge_relation, stage_batch, staging_table,
+                                     start_staging, upsert)
+from orchestration.settings import (ACCEPTED_MOVES_FILE, LOW_FREQUENCY_REVISION_DAYS, LOW_FREQUENCY_SPACING_DAYS,
+                                    gx_root_for)
 from orchestration.sources.base import SourceClient
 from orchestration.sources.errors import SourceFormatError
 from orchestration.validation import Failure, SplitsFailures, ValidationGate, ValidationReport
@@ -113,12 +115,12 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
         ensure_quarantine_schema(con, table)
         known = loaded_ranges(con, table)
         # rows dated before an entity's first loaded date are history the source gained (a longer download): fetched
-        history_from = {entity: first for entity, (first, _) in known.items()}
+        history_from = {entity: loaded.first for entity, loaded in known.items()}
         if window is not None:
             since = {entity: window[0] for entity in known}
         else:
             since = {} if overlap_days is None else {
-                entity: last - timedelta(days=overlap_days) for entity, (_, last) in known.items()}
+                entity: revision_start(loaded, overlap_days) for entity, loaded in known.items()}
     progress(f"{client.family}: fetching from {client.describe()}"
              + (f", backfill of {window[0]}..{window[1]}" if window is not None
                 else f", incremental for {len(since)} {table.entity_column}(s)" if since else ", full history"))
@@ -229,6 +231,14 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
         progress(f"{client.family}: {totals.kept_known:,} empty incoming value(s) left the value raw already held")
     return LoadResult(client.family, table.qualified, "loaded", rows_in, totals.inserted, totals.updated,
                       totals.unchanged, first, last, seconds, validation_s, tuple(failures))
+
+
+def revision_start(loaded: LoadedRange, overlap_days: int) -> date:
+    """Where an incremental fetch of an entity starts again: its last date minus the overlap, or minus 13 months
+    for a monthly or quarterly series (orchestration/settings.py says why)."""
+    low_frequency = loaded.spacing_days >= LOW_FREQUENCY_SPACING_DAYS
+    return loaded.last - timedelta(days=max(overlap_days, LOW_FREQUENCY_REVISION_DAYS) if low_frequency
+                                   else overlap_days)
 
 
 def rows_within(frame: pd.DataFrame, date_column: str, window: tuple[date, date]) -> pd.DataFrame:

@@ -237,11 +237,26 @@ def drop_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     con.execute(f"drop schema if exists {STAGING_SCHEMA}")  # only once it is empty: the published file has none
 
 
-def loaded_ranges(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, tuple[date, date]]:
-    """The first and the latest loaded date per entity (symbol, series, security type, cik)."""
-    rows = con.execute(f"select {table.entity_column}, min({table.date_column}), max({table.date_column}) "
-                       f"from {table.qualified} where {table.entity_column} is not null group by 1").fetchall()
-    return {entity: (first, last) for entity, first, last in rows}
+@dataclass(frozen=True)
+class LoadedRange:
+    """What raw holds of one entity: its first and latest date and how many dated rows."""
+
+    first: date
+    last: date
+    rows: int
+
+    @property
+    def spacing_days(self) -> float:
+        """The average days between its rows: about 1.4 for a daily series, 30 for a monthly one."""
+        return (self.last - self.first).days / max(self.rows - 1, 1)
+
+
+def loaded_ranges(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, LoadedRange]:
+    """The first and the latest loaded date per entity (symbol, series, security type, cik), and its row count."""
+    rows = con.execute(f"select {table.entity_column}, min({table.date_column}), max({table.date_column}), "
+                       f"count({table.date_column}) from {table.qualified} "
+                       f"where {table.entity_column} is not null group by 1").fetchall()
+    return {entity: LoadedRange(first, last, count) for entity, first, last, count in rows}
 
 
 def log_load(con: duckdb.DuckDBPyConnection, **row: object) -> None:

@@ -52,8 +52,12 @@ def live_sec_ciks() -> tuple[str, ...]:
 # Analysts' confirmations of real extremes the plausibility check would refuse (stresswatch run --accept).
 ACCEPTED_MOVES_FILE = PROJECT_ROOT / "expectations" / "accepted_moves.csv"
 
-# How many days before the last loaded date an incremental fetch starts again, to pick up revisions.
+# How many days before the last loaded date an incremental fetch starts again, to pick up revisions: 10 days for a
+# daily series; 13 months for a monthly or quarterly one (its rows at least 28 days apart on average), whose values
+# are revised months later (core CPI with its seasonal factors, fed funds).
 DEFAULT_OVERLAP_DAYS = 10
+LOW_FREQUENCY_REVISION_DAYS = 395
+LOW_FREQUENCY_SPACING_DAYS = 28
 
 
 

@@ -56,11 +56,14 @@ def serve(replica: Replica):
     return replica, stop
 
 
-def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_first: bool = False
+def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_first: bool = False,
+                             revised: dict[tuple[str, str], str] | None = None
                              ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """FRED's `series/observations` as fredapi receives it (XML, '.' for a missing value), served from a data
     directory's real fred/<SERIES_ID>.csv files; `until` hides later rows (an earlier evening); `fail_first`
-    answers each series' first request with a 503 page from a proxy, as FRED's load balancer does."""
+    answers each series' first request with a 503 page from a proxy, as FRED's load balancer does; `revised`
+    serves another value for some (series, date): a revision published since."""
+    revised = revised or {}
     asked: set[str] = set()
 
     def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
@@ -76,7 +79,8 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
                 b'<error code="400" message="Bad Request.  The series does not exist."/>')
         start = query.get("observation_start", ["0000-00-00"])[0]
         rows = [line.split(",") for line in source.read_text().splitlines()[1:]]
-        kept = [(day, value or ".") for day, value in rows if day >= start and (until is None or day <= until)]
+        kept = [(day, revised.get((series_id, day), value) or ".") for day, value in rows
+                if day >= start and (until is None or day <= until)]
         body = "".join(f'<observation realtime_start="2026-01-02" realtime_end="2026-01-02" date="{day}" '
                        f'value="{value}"/>' for day, value in kept)
         return 200, {"Content-Type": "text/xml"}, (

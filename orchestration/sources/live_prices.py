@@ -37,8 +37,9 @@ class LivePriceClient(PriceClient):
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
               ) -> pd.DataFrame:
-        frames = [self.vix.fetch(since.get(data_dir.CBOE_VIX_SYMBOL))]
+        # a missing yfinance is said before any request is made
         download = (self.download or _yfinance_download()) if self.symbols else None
+        frames = [self.vix.fetch(since.get(data_dir.CBOE_VIX_SYMBOL))]
         for symbol in self.symbols:
             start = since.get(symbol)
             bars = download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,

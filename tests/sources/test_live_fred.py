@@ -2,6 +2,7 @@
 equal to the replay build, incremental the next evening, retried on a 503, and the API key never written anywhere."""
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
 
 import pytest
@@ -11,6 +12,9 @@ from tests.conftest import copy_warehouse, dagster_instance, execute_daily, fail
 from tests.replica_server import Replica, fred_observations_answer, serve
 
 FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
+# a revision the second evening brings, three months back (the sample's real value is 329.793; this one is made up
+# for the test and never leaves it)
+CPI_REVISION = (("CPILFESL", "2025-08-01"), "330.101")
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def load_log(db: Path, source: str) -> list[tuple]:
                            "order by started_at", {"s": source}).fetchall()
 
 
-def test_live_fred_equals_the_replay_build_retries_a_503_and_loads_only_the_new_days_next(
+def test_live_fred_equals_the_replay_build_retries_a_503_and_loads_the_new_days_and_revisions_next(
         sample_warehouse, tmp_path, fred_replica, monkeypatch):
     monkeypatch.setenv("FRED_API_KEY", "replica-key")
     instance = dagster_instance(tmp_path / "home")
@@ -55,14 +59,19 @@ def test_live_fred_equals_the_replay_build_retries_a_503_and_loads_only_the_new_
     replayed = observations(sample_warehouse)
     assert observations(db) == [row for row in replayed if row[1].isoformat() <= FIRST_EVENING]
 
-    second = fred_replica(fred_observations_answer(SAMPLE_DATA_DIR / "fred"))
+    (series, day), value = CPI_REVISION
+    second = fred_replica(fred_observations_answer(SAMPLE_DATA_DIR / "fred", revised=dict([CPI_REVISION])))
     result = execute_daily(instance, db, **live_fred(second))
     assert result.success, failure_of(result)
-    assert observations(db) == replayed  # the whole sample, as the replay build has it
-    starts = {path.split("observation_start=")[1][:10] for path in second.requests}
-    assert max(starts) == "2025-12-09"  # the last loaded day minus the 10-day revision overlap, not the history
+    revised = [(name, when, float(value) if (name, when.isoformat()) == (series, day) else figure)
+               for name, when, figure in replayed]
+    assert observations(db) == revised  # the whole sample as the replay build has it, and the CPI revision
+    starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["observation_start"][0]
+              for path in second.requests}
+    assert starts["DGS10"] == "2025-12-09"  # a daily series: its last loaded day minus the 10-day overlap
+    assert starts["CPILFESL"] == "2024-10-02"  # a monthly one: 13 months (395 days) before its last, 2025-11-01
     new_rows = sum(row[1].isoformat() > FIRST_EVENING for row in replayed)
-    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 0)
+    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 1)
 
 
 def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
