@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from orchestration.market_calendar import NEW_YORK
 from orchestration.sources.base import TreasuryClient
 from orchestration.sources.http import PoliteSession
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, parse_treasury_payload
@@ -16,10 +18,17 @@ AUCTIONS_PATH = "/v1/accounting/od/auctions_query"
 AUCTIONS_URL = FISCAL_DATA_BASE_URL + AUCTIONS_PATH
 
 
-class LiveTreasuryClient(TreasuryClient):
-    """Pages through every auction dated on or after the earliest start date asked for."""
+def _new_york_today() -> date:
+    return datetime.now(ZoneInfo(NEW_YORK)).date()
 
-    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000, base_url: str | None = None):
+
+class LiveTreasuryClient(TreasuryClient):
+    """Pages through every auction dated from the earliest start date asked for up to today: auctions_query also
+    lists announced auctions, dated ahead and without results, which are not asked for until they are held."""
+
+    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000, base_url: str | None = None,
+                 today: Callable[[], date] = _new_york_today):
+        self.today = today
         self.session = session or PoliteSession(max_per_second=5)
         self.page_size = page_size
         self.url = (base_url or FISCAL_DATA_BASE_URL).rstrip("/") + AUCTIONS_PATH
@@ -29,9 +38,10 @@ class LiveTreasuryClient(TreasuryClient):
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
               ) -> pd.DataFrame:
-        params = {"sort": "auction_date", "page[size]": str(self.page_size)}
-        if since:
-            params["filter"] = f"auction_date:gte:{min(since.values()).isoformat()}"
+        held = f"auction_date:lte:{self.today().isoformat()}"
+        params = {"sort": "auction_date", "page[size]": str(self.page_size), "filter": held}
+        if since:  # Fiscal Data joins filters with a comma
+            params["filter"] = f"auction_date:gte:{min(since.values()).isoformat()},{held}"
         frames, page = [], 1
         while True:
             payload = self.session.get_json(self.url, params={**params, "page[number]": str(page)})

@@ -82,12 +82,15 @@ def test_treasury_live_client_pages_through_every_page():
     for number, page in enumerate(_pages(10), start=1):
         responses.get(AUCTIONS_URL, json=page,
                       match=[responses.matchers.query_param_matcher({"page[number]": str(number)}, strict_match=False)])
-    client = LiveTreasuryClient(session=PoliteSession(sleep=lambda s: None), page_size=10)
+    client = LiveTreasuryClient(session=PoliteSession(sleep=lambda s: None), page_size=10,
+                                today=lambda: date(2026, 1, 30))
     auctions = client.fetch({"Bill": date(2026, 1, 1)})
     assert len(responses.calls) == 3
     assert len(auctions) == 25 and auctions.cusip.nunique() == 25
     sent = parse_qs(urlparse(responses.calls[0].request.url).query)
-    assert sent["filter"] == ["auction_date:gte:2026-01-01"] and sent["sort"] == ["auction_date"]
+    # announced auctions, dated ahead without results, are not asked for
+    assert sent["filter"] == ["auction_date:gte:2026-01-01,auction_date:lte:2026-01-30"]
+    assert sent["sort"] == ["auction_date"]
 
 
 SNOWFLAKE = json.loads((FIXTURES / "sec" / "companyfacts_snowflake_excerpt.json").read_text())
