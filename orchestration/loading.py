@@ -67,6 +67,7 @@ def _records(failures: list[Failure]) -> str | None:
 # A full load of a large universe is validated and staged in batches of whole entities of about this many rows:
 # memory stays bounded (a batch and its validation), and raw still changes in one transaction at the end.
 DEFAULT_BATCH_ROWS = 2_000_000
+SOURCE_NOTE_CHECK = "everything_fetched"  # the warning a load records for what its source could not bring
 _MERGED_EXAMPLES = 5
 
 
@@ -192,6 +193,10 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
         if outside:
             progress(f"{client.family}: {outside:,} fetched rows dated outside {window[0]}..{window[1]} are not part "
                      "of this backfill and were left as raw has them")
+        notes = client.take_notes()  # what the source could not bring: warnings, never silence
+        if notes:
+            reports.append(ValidationReport(table.qualified, 0, [Failure(
+                SOURCE_NOTE_CHECK, "source note", table.entity_column, "warn", len(notes), tuple(notes[:10]))]))
         failures = merge_reports(reports)
         warnings = [failure for failure in failures if failure.severity == "warn"]
         validation_s = sum(report.seconds for report in reports)

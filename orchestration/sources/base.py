@@ -29,6 +29,15 @@ class SourceClient(ABC):
     def describe(self) -> str:
         """One line saying where the data comes from (for logs and load_log)."""
 
+    def take_notes(self) -> list[str]:
+        """What the last fetch could not bring, in words (a symbol the feed returned nothing for), then cleared:
+        the load reports each as a warning, so nothing is left out unsaid."""
+        notes, self._notes = getattr(self, "_notes", []), []
+        return notes
+
+    def note(self, text: str) -> None:
+        self._notes = [*getattr(self, "_notes", []), text]
+
     def fetch_batches(self, since: Mapping[str, date], max_rows: int,
                       history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
         """The rows of `fetch`, in batches of whole entities of about `max_rows` rows, so that a full load of a

@@ -45,9 +45,14 @@ class LivePriceClient(PriceClient):
             bars = download(symbol, start=start.isoformat() if start else "1900-01-01", auto_adjust=True,
                                  progress=False, actions=False)
             if bars is None or bars.empty:
+                self.note(f"{symbol}: yfinance returned no bars since {start or 'its first day'} (delisted, "
+                          "renamed, or the feed failed for it)")
                 continue
             if isinstance(bars.columns, pd.MultiIndex):  # yfinance >= 0.2.48 returns (field, ticker) columns
                 bars = bars.xs(symbol, axis=1, level=-1)
+            if bars["Close"].isna().any():
+                self.note(f"{symbol}: {int(bars['Close'].isna().sum())} bar(s) without a close left out "
+                          f"({', '.join(str(day.date()) for day in bars.index[bars['Close'].isna()][:3])})")
             bars = bars.dropna(subset=["Close"])
             frames.append(pd.DataFrame({
                 "symbol": symbol,
