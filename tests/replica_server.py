@@ -107,3 +107,19 @@ def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: in
         return 200, {"Content-Type": "text/csv"}, body[:cut_at] if cut_at else body
 
     return answer
+
+
+def sec_companyfacts_answer(sec_dir: Path) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """data.sec.gov's `api/xbrl/companyfacts/CIK##########.json`, served from a data directory's real sec/*.json
+    documents by their `cik`; any other CIK gets the SEC's 404."""
+    documents = {int(json.loads(path.read_text())["cik"]): path.read_bytes() for path in sec_dir.glob("*.json")}
+
+    def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        name = urlsplit(path).path.rsplit("/", 1)[-1]
+        cik = int(name[3:13]) if name.startswith("CIK") and name.endswith(".json") else None
+        if cik not in documents:
+            return 404, {"Content-Type": "application/xml"}, (
+                b"<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>")
+        return 200, {}, documents[cik]
+
+    return answer

@@ -16,6 +16,10 @@ MAX_BACKOFF_SECONDS = 60.0
 class HttpError(RuntimeError):
     """A request that failed for good (retries exhausted, or a status that retrying cannot fix)."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status that ended it, when the server answered
+
 
 class _Transient(Exception):
     """A failure worth another attempt: a retryable status or a lost connection."""
@@ -77,7 +81,7 @@ class PoliteSession:
             raise _Transient(f"HTTP {response.status_code}",
                              float(retry_after) if retry_after.isdigit() else None)
         if response.status_code != 200:
-            raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}")
+            raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}", response.status_code)
         return response
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from orchestration.sources.base import SecClient, keep_since
 from orchestration.sources.errors import MissingCredentialError
-from orchestration.sources.http import PoliteSession
+from orchestration.sources.http import HttpError, PoliteSession
 from orchestration.sources.parse_sec import SEC_COLUMNS, parse_companyfacts
 
 SEC_BASE_URL = "https://data.sec.gov"
@@ -41,7 +41,15 @@ class LiveSecClient(SecClient):
         frames = []
         for cik in self.ciks:
             url = self.url_template.format(cik=cik)
-            frames.append(parse_companyfacts(self.session.get_json(url), url))
+            try:
+                payload = self.session.get_json(url)
+            except HttpError as exc:
+                if exc.status != 404:
+                    raise
+                # the SEC has no XBRL facts for this CIK (a wrong CIK, or a filer without XBRL): said, not fatal
+                self.note(f"CIK {cik}: the SEC has no company facts ({url}: HTTP 404)")
+                continue
+            frames.append(parse_companyfacts(payload, url))
         frames = [frame for frame in frames if not frame.empty]
         facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEC_COLUMNS)
         return keep_since(facts, since, self.entity_column, self.date_column)
