@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from orchestration.loading import LoadError, load_source, merge_reports
-from orchestration.raw_layer import RAW_TABLES
-from orchestration.sources.replay import ReplayPriceClient
+from orchestration.raw_layer import RAW_TABLES, loaded_ranges
+from orchestration.sources.replay import ReplayPriceClient, read_tail
 from orchestration.validation import Failure, ValidationReport
 from tests.conftest import FIXTURES, copy_warehouse, raw_rows, run_cli, table_snapshot
 from tests.test_validation_gate import edit_csv_line, set_field, spy
@@ -113,11 +113,13 @@ def prepend_rows(path: Path, older: Path) -> int:
     return len(rows)
 
 
-def test_history_a_data_directory_gains_before_the_loaded_range_is_loaded(sample_warehouse, sample_copy, tmp_path):
+def test_older_rows_a_data_directory_gains_load_and_a_missing_family_folder_is_said(sample_warehouse, sample_copy,
+                                                                                   tmp_path, capsys):
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     # real downloads reaching further back: FRED's SP500 from 2016, Yahoo's SPY from 2021-07
     older_sp500 = prepend_rows(sample_copy / "fred" / "SP500.csv", FIXTURES / "fred" / "SP500_2016-2021.csv")
     older_spy = prepend_rows(sample_copy / "prices" / "SPY.csv", FIXTURES / "prices" / "SPY_2021-07_2021-12.csv")
+    shutil.rmtree(sample_copy / "sec")  # families are optional: a user without SEC data
     before = {"SP500": sum(row[0] == "SP500" for row in raw_rows(db, "fred_observations")),
               "SPY": sum(row[0] == "SPY" for row in raw_rows(db, "price_bars"))}
     assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
@@ -125,16 +127,14 @@ def test_history_a_data_directory_gains_before_the_loaded_range_is_loaded(sample
     bars = [row for row in raw_rows(db, "price_bars") if row[0] == "SPY"]
     assert len(fred) == before["SP500"] + older_sp500 and min(row[1] for row in fred).isoformat() == "2016-01-01"
     assert len(bars) == before["SPY"] + older_spy and min(row[1] for row in bars).isoformat() == "2021-07-01"
-    snapshot = table_snapshot(db, PRICES)
-    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
-    assert table_snapshot(db, PRICES) == snapshot  # loaded once: the next evening reads the tail again
-
-
-def test_a_data_directory_without_a_family_folder_runs_and_says_so(sample_copy, tmp_path, capsys):
-    shutil.rmtree(sample_copy / "sec")  # families are optional: a user without SEC data
-    db = tmp_path / "stresswatch.duckdb"
-    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
     assert "no sec/ folder there: nothing to load for this family" in capsys.readouterr().out
     with duckdb.connect(str(db), read_only=True) as con:
-        origin, status = con.execute("select origin, status from raw.load_log where source = 'sec'").fetchone()
+        origin, status = con.execute("select origin, status from raw.load_log where source = 'sec' "
+                                     "order by started_at desc limit 1").fetchone()
+        ranges = loaded_ranges(con, RAW_TABLES["price_bars"])
     assert status == "loaded" and "no sec/ folder there: nothing to load" in origin
+    # loaded once: the next evening reads SPY's file from its tail again, not whole
+    since = {symbol: loaded.last for symbol, loaded in ranges.items()}
+    history_from = {symbol: loaded.first for symbol, loaded in ranges.items()}
+    tail = read_tail(sample_copy / "prices" / "SPY.csv", since["SPY"], history_from=history_from["SPY"])
+    assert tail.content.count(b"\n") < 5
