@@ -12,7 +12,8 @@ from pathlib import Path
 from orchestration.sandbox import open_reader
 
 
-def _plain(value: object) -> object:
+def plain_value(value: object) -> object:
+    """A JSON- and CSV-ready value: dates as ISO text, decimals as floats."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -23,14 +24,14 @@ def _plain(value: object) -> object:
 def format_rows(columns: list[str], rows: list[tuple], output: str) -> str:
     """Render a result as an aligned text table, CSV or a JSON array of objects."""
     if output == "json":
-        return json.dumps([{name: _plain(value) for name, value in zip(columns, row)} for row in rows], indent=2)
+        return json.dumps([{name: plain_value(value) for name, value in zip(columns, row)} for row in rows], indent=2)
     if output == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[_plain(value) for value in row] for row in rows])
+        writer.writerows([[plain_value(value) for value in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
-    cells = [[("" if value is None else f"{value:.6g}" if isinstance(value, float) else str(_plain(value)))
+    cells = [[("" if value is None else f"{value:.6g}" if isinstance(value, float) else str(plain_value(value)))
               for value in row] for row in rows]
     widths = [max([len(name), *(len(row[index]) for row in cells)]) for index, name in enumerate(columns)]
     lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths)),

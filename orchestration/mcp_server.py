@@ -8,12 +8,11 @@ row limit, the latest stress summary with its drivers, and one claim checked aga
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from orchestration.analyst import plain_value
 from orchestration.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, open_reader, run_statement
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -26,15 +25,6 @@ AGENT_TIMEOUT_SECONDS = 30.0
 INSTRUCTIONS = ("StressWatch: a daily market-stress warehouse (DuckDB). Call list_marts for the tables and their "
                 "columns, stress_summary for tonight's index and what drives it, query to run one read-only SQL "
                 "query (DuckDB dialect, tables as marts.<name>), check_claim to test a numeric statement.")
-
-
-def _plain(value: object) -> object:
-    """A JSON-ready value: dates as ISO text, decimals as floats."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 @cache
@@ -71,7 +61,7 @@ def query(db_path: Path, sql: str, max_rows: int = AGENT_MAX_ROWS,
     """One read-only statement through the sandbox: columns, rows, and whether the row limit cut the result."""
     result = run_statement(db_path, sql, max_rows=max(1, min(max_rows, AGENT_MAX_ROWS_CEILING)),
                            timeout_seconds=timeout_seconds)
-    return {"columns": result.columns, "rows": [[_plain(value) for value in row] for row in result.rows],
+    return {"columns": result.columns, "rows": [[plain_value(value) for value in row] for row in result.rows],
             "row_count": len(result.rows), "truncated": result.truncated}
 
 

@@ -139,3 +139,20 @@ def table_snapshot(db_path: Path, table: str) -> list[tuple]:
     """Every row of a table, sorted, so two snapshots compare equal only when content is identical."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         return sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
+
+
+@pytest.fixture
+def replica_of():
+    """Start local replicas of an API (tests/replica_server.py) with `replica_of(answer)`; all stop after the test."""
+    from tests.replica_server import Replica, serve
+
+    stops = []
+
+    def start(answer):
+        replica, stop = serve(Replica(answer))
+        stops.append(stop)
+        return replica
+
+    yield start
+    for stop in stops:
+        stop()

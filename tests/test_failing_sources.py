@@ -2,7 +2,6 @@
 Fiscal Data (127.0.0.1, recorded real payload): retried and loaded; or one failure alert and the rest published."""
 
 import duckdb
-import pytest
 
 import dagster as dg
 from orchestration.alerts import failure_ledger_path_for, recent_alerts
@@ -10,24 +9,10 @@ from orchestration.resources import WarehouseResource
 from orchestration.sensors import run_failure_alerts
 from orchestration.status import status_text
 from tests.conftest import FIXTURES, copy_warehouse, dagster_instance, execute_daily, mart_rows
-from tests.replica_server import Replica, serve
+from tests.replica_server import Replica
 
 AUCTIONS_PAGE = (FIXTURES / "treasury" / "fiscaldata_auctions_query_bills_2026-01.json").read_bytes()
 AUCTIONS_PATH = "/v1/accounting/od/auctions_query"
-
-
-@pytest.fixture
-def replica_of():
-    stops = []
-
-    def start(answer):
-        replica, stop = serve(Replica(answer))
-        stops.append(stop)
-        return replica
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def live_treasury(replica: Replica) -> dict:

@@ -6,31 +6,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
 
-import pytest
 
 from orchestration.run_failures import load_warnings
 from orchestration.settings import SAMPLE_DATA_DIR, live_sec_ciks
 from tests.conftest import copy_warehouse, dagster_instance, execute_daily, failure_of, raw_rows
-from tests.replica_server import Replica, fred_observations_answer, sec_companyfacts_answer, serve
+from tests.replica_server import Replica, fred_observations_answer, sec_companyfacts_answer
 
 FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
 # a revision the second evening brings, three months back (the sample's real value is 329.793; this one is made up
 # for the test and never leaves it)
 CPI_REVISION = (("CPILFESL", "2025-08-01"), "330.101")
-
-
-@pytest.fixture
-def replica_of():
-    stops = []
-
-    def start(answer):
-        replica, stop = serve(Replica(answer))
-        stops.append(stop)
-        return replica
-
-    yield start
-    for stop in stops:
-        stop()
 
 
 def live_fred(replica: Replica) -> dict:

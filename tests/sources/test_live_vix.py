@@ -16,24 +16,16 @@ from orchestration.sources.live_vix import CboeVixHistory
 from orchestration.sources.replay import ReplayPriceClient
 from orchestration.validation import ValidationGate
 from tests.conftest import FIXTURES
-from tests.replica_server import Replica, cboe_vix_history_answer, serve
+from tests.replica_server import cboe_vix_history_answer
 
 VIX_FILE = SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv"
 BAR_COLUMNS = ["symbol", "trade_date", "open", "high", "low", "close"]
 
 
 @pytest.fixture
-def cboe():
-    stops = []
-
-    def start(**options):
-        replica, stop = serve(Replica(cboe_vix_history_answer(VIX_FILE, **options)))
-        stops.append(stop)
-        return replica
-
-    yield start
-    for stop in stops:
-        stop()
+def cboe(replica_of):
+    """A replica of cdn.cboe.com serving the sample's VIX in Cboe's shape."""
+    return lambda **options: replica_of(cboe_vix_history_answer(VIX_FILE, **options))
 
 
 def quick_session() -> PoliteSession:
