@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.plausibility import find_implausible, read_accepted
+from orchestration.price_basis import Rebase, find_rebased, with_whole_histories
 from orchestration.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.raw_layer import (RAW_TABLES, LoadedRange, check_relation_keys, drop_staging, ensure_raw_schema,
                                      loaded_ranges, log_load, merge_relation, stage_batch, staging_table,
@@ -134,6 +135,7 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
 
     reports: list[ValidationReport] = []
     rows_in, first, last = 0, None, None
+    rebased: list[Rebase] = []
     held: pd.DataFrame | None = None  # a load of one batch (every daily run) is upserted straight from memory
     staged = False  # a load of several batches collects them in a staging table, committed batch by batch
     con = connect(db_path)
@@ -144,6 +146,12 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
                     fetched = len(batch)
                     batch = rows_within(batch, table.date_column, window)
                     outside += fetched - len(batch)
+                found = find_rebased(con, table, batch)
+                if found:  # a split or dividend re-based these symbols' history: each is loaded whole again
+                    batch = with_whole_histories(client, batch, found)
+                    rebased += found
+                    progress(f"{client.family}: history re-based by the source, fetched whole again: "
+                             + "; ".join(rebase.describe() for rebase in found))
                 measured = time.perf_counter()
                 verdicts = find_implausible(con, table, client.family, batch, accepted)
                 plausibility_s = time.perf_counter() - measured
@@ -213,8 +221,11 @@ def load_source(db_path: Path, client: SourceClient, run_id: str, overlap_days: 
         log(con, "loaded", rows_inserted=totals.inserted, rows_updated=totals.updated,
             rows_unchanged=totals.unchanged, window_start=first, window_end=last, rows_in=rows_in,
             failed_expectations=None, warnings=_records(warnings), validation_s=validation_s,
-            message=(f"{totals.kept_known} empty incoming value(s) left the value raw already held"
-                     if totals.kept_known else None))
+            message="; ".join(
+                ([f"{totals.kept_known} empty incoming value(s) left the value raw already held"]
+                 if totals.kept_known else [])
+                + ([f"re-based and loaded whole: {', '.join(rebase.describe() for rebase in rebased)}"]
+                   if rebased else []))[:2000] or None)
         con.commit()
     except Exception as exc:
         try:

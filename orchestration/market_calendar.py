@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
 import pandas as pd
@@ -46,3 +47,8 @@ def last_sessions(count: int, as_of: date) -> list[date]:
 def previous_session(day: date) -> date:
     """The last session strictly before `day`."""
     return nyse().date_to_session(pd.Timestamp(day) - pd.Timedelta(days=1), direction="previous").date()
+
+
+def new_york_today() -> date:
+    """Today's date in New York, where the sessions and the sources' publishing days are reckoned."""
+    return datetime.now(ZoneInfo(NEW_YORK)).date()

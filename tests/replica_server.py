@@ -123,3 +123,109 @@ def sec_companyfacts_answer(sec_dir: Path) -> Callable[[str, int], tuple[int, di
         return 200, {}, documents[cik]
 
     return answer
+
+
+def _session_stamp(day: str) -> int:
+    """A daily bar's timestamp as Yahoo gives it: its session's opening, 09:30 in New York, in Unix seconds."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return int(datetime.fromisoformat(f"{day}T09:30").replace(tzinfo=ZoneInfo("America/New_York")).timestamp())
+
+
+def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: bool = False,
+                       split: tuple[str, str, int] | None = None, cut: str | None = None
+                       ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """Yahoo's `v8/finance/chart/<symbol>` (interval 1d) as its chart API answers, from a data directory's real
+    prices/<SYMBOL>.csv files (already adjusted: served as quotes whose adjclose equals the close, i.e. a window
+    without dividends). `until` hides later sessions (an earlier evening); `fail_first` answers each symbol's first
+    request 503; `cut` ends that symbol's body halfway. `split=(symbol, day, ratio)` makes up a split for the
+    test: before `day` is served, the symbol's history is on the pre-split basis (prices x ratio, volume / ratio);
+    from then on as the file has it, with the split among the events."""
+    from datetime import datetime, timezone
+    from urllib.parse import unquote
+
+    from orchestration.sources.data_dir import symbol_for_price_file
+
+    files = {symbol_for_price_file(path): path for path in sorted(prices_dir.glob("*.csv"))}
+    asked: set[str] = set()
+
+    def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(path)
+        symbol = unquote(parts.path.rsplit("/", 1)[-1])
+        if fail_first and symbol not in asked:
+            asked.add(symbol)
+            return 503, {"Content-Type": "text/html"}, b"<html><body>Service Unavailable</body></html>"
+        if not parts.path.startswith("/v8/finance/chart/") or symbol not in files:
+            return 404, {}, json.dumps({"chart": {"result": None, "error": {
+                "code": "Not Found", "description": "No data found, symbol may be delisted"}}}).encode()
+        query = parse_qs(parts.query)
+        first, end = (datetime.fromtimestamp(int(query[name][0]), timezone.utc).date().isoformat()
+                      for name in ("period1", "period2"))
+        rows = [line.split(",") for line in files[symbol].read_text().splitlines()[1:]]
+        rows = [row for row in rows if first <= row[0] < end and (until is None or row[0] <= until)]
+        last = rows[-1][0] if rows else ""
+        ratio, events = 1.0, {}
+        if split and split[0] == symbol:
+            if last < split[1]:
+                ratio = float(split[2])
+            elif split[1] >= first:
+                stamp = _session_stamp(split[1])
+                events["splits"] = {str(stamp): {"date": stamp, "numerator": float(split[2]), "denominator": 1.0,
+                                                 "splitRatio": f"{split[2]}:1"}}
+        prices = {name: [float(row[column]) * ratio for row in rows]
+                  for column, name in enumerate(("open", "high", "low", "close"), start=1)}
+        body = json.dumps({"chart": {"result": [{
+            "meta": {"currency": "USD", "symbol": symbol, "exchangeTimezoneName": "America/New_York",
+                     "timezone": "EST", "dataGranularity": "1d"},
+            "timestamp": [_session_stamp(row[0]) for row in rows],
+            **({"events": events} if events else {}),
+            "indicators": {"quote": [{**prices, "volume": [float(row[5]) / ratio for row in rows]}],
+                           "adjclose": [{"adjclose": prices["close"]}]},
+        }], "error": None}}).encode()
+        return 200, {}, body[:len(body) // 2] if symbol == cut else body
+
+    return answer
+
+
+def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False, cut: bool = False
+                                ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """Fiscal Data's `v1/accounting/od/auctions_query`, filtered on auction_date, sorted and paged as the API does,
+    from a data directory's real treasury/*.json: its Fiscal Data records as they are, its TreasuryDirect records
+    under Fiscal Data's field names (missing written "null", dates without their time), each auction once.
+    `fail_first` answers the first request 503; `cut` ends every body halfway."""
+    from orchestration.sources.parse_treasury import FIELD_NAMES
+
+    records: dict[tuple[str, str], dict] = {}
+    for path in sorted(treasury_dir.glob("*.json")):
+        payload = json.loads(path.read_text())
+        for record in payload["data"] if isinstance(payload, dict) else payload:
+            if isinstance(payload, list):  # TreasuryDirect: the fields the warehouse reads, renamed
+                record = {fiscal: (record.get(direct) or "null")[:10] if fiscal.endswith("_date")
+                          else record.get(direct) or "null" for fiscal, direct in FIELD_NAMES.values()}
+            records.setdefault((record["auction_date"], record["cusip"]), record)
+
+    def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        if fail_first and attempt == 1:
+            return 503, {"Content-Type": "text/html"}, b"<html><body>Service Unavailable</body></html>"
+        query = parse_qs(urlsplit(path).query)
+        kept = sorted(records.values(), key=lambda record: (record["auction_date"], record["cusip"]))
+        for condition in query.get("filter", [""])[0].split(","):
+            if condition:
+                field_name, operator, value = condition.split(":")
+                assert field_name == "auction_date" and operator in ("gte", "lte"), condition
+                kept = [record for record in kept if (record[field_name] >= value if operator == "gte"
+                                                      else record[field_name] <= value)]
+        size, number = int(query["page[size]"][0]), int(query["page[number]"][0])
+        pages = max(1, -(-len(kept) // size))
+        body = json.dumps({
+            "data": kept[(number - 1) * size:number * size],
+            "meta": {"count": len(kept[(number - 1) * size:number * size]), "total-count": len(kept),
+                     "total-pages": pages},
+            "links": {"self": f"&page%5Bnumber%5D={number}", "first": "&page%5Bnumber%5D=1", "prev": None,
+                      "next": f"&page%5Bnumber%5D={number + 1}" if number < pages else None,
+                      "last": f"&page%5Bnumber%5D={pages}"},
+        }).encode()
+        return 200, {}, body[:len(body) // 2] if cut else body
+
+    return answer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import ClassVar
 
@@ -28,6 +28,12 @@ class SourceClient(ABC):
     @abstractmethod
     def describe(self) -> str:
         """One line saying where the data comes from (for logs and load_log)."""
+
+    def history_of(self, entities: Collection[str]) -> pd.DataFrame:
+        """Every row of these entities from their first day, as a fresh full load fetches them (after the source
+        re-based their history). Clients that can fetch one entity alone override this full fetch."""
+        frame = self.fetch({})
+        return frame.loc[frame[self.entity_column].isin(entities)].reset_index(drop=True)
 
     def take_notes(self) -> list[str]:
         """What the last fetch could not bring, in words (a symbol the feed returned nothing for), then cleared:

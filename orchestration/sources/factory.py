@@ -36,7 +36,8 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
         from orchestration.sources.live_vix import CboeVixHistory
 
         # Cboe's VIX file comes from its own site (api_urls["cboe"] replaces https://cdn.cboe.com)
-        return LivePriceClient(defaults.live_price_symbols(), vix=CboeVixHistory(run.api_urls.get("cboe")))
+        return LivePriceClient(defaults.live_price_symbols(), base_url=base_url,
+                               vix=CboeVixHistory(run.api_urls.get("cboe")))
     if family == "fred":
         from orchestration.sources.live_fred import LiveFredClient
 

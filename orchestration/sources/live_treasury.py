@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pandas as pd
 
-from orchestration.market_calendar import NEW_YORK
+from orchestration.market_calendar import new_york_today
 from orchestration.sources.base import TreasuryClient
 from orchestration.sources.http import PoliteSession
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, parse_treasury_payload
@@ -18,16 +17,12 @@ AUCTIONS_PATH = "/v1/accounting/od/auctions_query"
 AUCTIONS_URL = FISCAL_DATA_BASE_URL + AUCTIONS_PATH
 
 
-def _new_york_today() -> date:
-    return datetime.now(ZoneInfo(NEW_YORK)).date()
-
-
 class LiveTreasuryClient(TreasuryClient):
     """Pages through every auction dated from the earliest start date asked for up to today: auctions_query also
     lists announced auctions, dated ahead and without results, which are not asked for until they are held."""
 
     def __init__(self, session: PoliteSession | None = None, page_size: int = 1000, base_url: str | None = None,
-                 today: Callable[[], date] = _new_york_today):
+                 today: Callable[[], date] = new_york_today):
         self.today = today
         self.session = session or PoliteSession(max_per_second=5)
         self.page_size = page_size

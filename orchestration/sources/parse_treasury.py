@@ -38,6 +38,8 @@ _NUMBER_FIELDS = {
     "primary_dealer_accepted": ("primary_dealer_accepted", "primaryDealerAccepted"),
     "soma_accepted": ("soma_accepted", "somaAccepted"),
 }
+# every raw column read from the API's fields, with its (Fiscal Data, TreasuryDirect) names
+FIELD_NAMES = {**_TEXT_FIELDS, **_DATE_FIELDS, **_NUMBER_FIELDS}
 TREASURY_COLUMNS = ["cusip", "auction_date", "issue_date", "maturity_date", "security_type", "security_term",
                     "reopening", *_NUMBER_FIELDS, "source"]
 FISCAL_DATA = 0

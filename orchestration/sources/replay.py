@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -95,25 +95,30 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
 
     folders = ("prices", "cboe")
 
-    def _files(self, since: Mapping[str, date], history_from: Mapping[str, date]) -> Iterator[PriceFile]:
-        """Each price file's content (its tail on an incremental run), one symbol per file."""
+    def _files(self, since: Mapping[str, date], history_from: Mapping[str, date],
+               only: Collection[str] | None = None) -> Iterator[PriceFile]:
+        """Each price file's content (its tail on an incremental run), one symbol per file (of `only`'s, if given)."""
         for path in data_dir.files(self.root, "prices", "*.csv"):
             symbol = data_dir.symbol_for_price_file(path)
+            if only is not None and symbol not in only:
+                continue
             tail = read_tail(path, since.get(symbol), history_from=history_from.get(symbol))
             yield PriceFile(tail.content, str(path), symbol, f"prices/{path.name}",
                             body_first_line=tail.body_first_line)
         for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
+            if only is not None and data_dir.CBOE_VIX_SYMBOL not in only:
+                continue
             tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL),
                              history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL))
             yield PriceFile(tail.content, str(cboe), data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
                             volume_required=False, body_first_line=tail.body_first_line)
 
     def _frames(self, since: Mapping[str, date], history_from: Mapping[str, date],
-                max_bytes: int = 8 << 20) -> Iterator[pd.DataFrame]:
+                max_bytes: int = 8 << 20, only: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""
         pending: list[PriceFile] = []
         size = 0
-        for file in self._files(since, history_from):
+        for file in self._files(since, history_from, only):
             pending.append(file)
             size += len(file.content)
             if size >= max_bytes:
@@ -126,6 +131,9 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
         history_from = history_from or {}
         return keep_since(_concat(list(self._frames(since, history_from)), PRICE_COLUMNS), since,
                           self.entity_column, self.date_column, history_from)
+
+    def history_of(self, entities: Collection[str]) -> pd.DataFrame:
+        return _concat(list(self._frames({}, {}, only=entities)), PRICE_COLUMNS)
 
     def fetch_batches(self, since: Mapping[str, date], max_rows: int,
                       history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:

@@ -1,5 +1,3 @@
-import sys
-
 import pytest
 
 from orchestration.settings import resolve_settings
@@ -22,6 +20,14 @@ def test_live_sec_client_fetches_the_seeded_filers(monkeypatch, tmp_path):
 def test_live_price_client_takes_the_universe_without_cboe_vix(tmp_path):
     client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live"))
     assert "^GSPC" in client.symbols and "NVDA" in client.symbols and "VIX" not in client.symbols
+    assert client.url_template == "https://query1.finance.yahoo.com/v8/finance/chart/{symbol}"
+
+
+def test_live_clients_call_the_base_url_the_settings_name(tmp_path):
+    urls = {"prices": "http://127.0.0.1:1/yahoo/", "cboe": "http://127.0.0.1:1/cboe"}
+    client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live", api_urls=urls))
+    assert client.url_template == "http://127.0.0.1:1/yahoo/v8/finance/chart/{symbol}"
+    assert client.vix.url == "http://127.0.0.1:1/cboe/api/global/us_indices/daily_prices/VIX_History.csv"
 
 
 def test_live_mode_without_keys_names_the_variable(monkeypatch, tmp_path):
@@ -33,10 +39,3 @@ def test_live_mode_without_keys_names_the_variable(monkeypatch, tmp_path):
 def test_unknown_mode_is_refused(tmp_path):
     with pytest.raises(ValueError, match="'replay' or 'live'"):
         resolve_settings(tmp_path / "w.duckdb", None, "sometimes")
-
-
-def test_live_prices_without_the_extra_say_how_to_install_it(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "yfinance", None)  # as if the optional extra were not installed
-    client = build_client("prices", resolve_settings(tmp_path / "w.duckdb", None, "live"))
-    with pytest.raises(RuntimeError, match=r"pip install 'stresswatch\[live\]'"):
-        client.fetch({})

@@ -13,7 +13,6 @@ import responses
 from orchestration.sources.errors import MissingCredentialError
 from orchestration.sources.http import HttpError, PoliteSession
 from orchestration.sources.live_fred import LiveFredClient
-from orchestration.sources.live_prices import LivePriceClient
 from orchestration.sources.live_sec import COMPANYFACTS_URL, LiveSecClient
 from orchestration.sources.live_treasury import AUCTIONS_URL, LiveTreasuryClient
 from tests.conftest import FIXTURES
@@ -151,27 +150,3 @@ def test_polite_session_keeps_to_ten_requests_a_second():
     assert len(slept) == 4 and all(s == pytest.approx(0.1) for s in slept)
 
 
-def test_price_live_client_maps_a_yfinance_frame(tmp_path):
-    from orchestration.sources.live_vix import CboeVixHistory
-    from tests.replica_server import Replica, cboe_vix_history_answer, serve
-
-    vix_file = tmp_path / "vix-daily.csv"  # Cboe's file: the fixture's real sessions
-    vix_file.write_text((FIXTURES / "prices" / "cboe_vix.csv").read_text())
-    replica, stop = serve(Replica(cboe_vix_history_answer(vix_file)))
-    bars = pd.read_csv(FIXTURES / "prices" / "NVDA_yahoo_header.csv", index_col="Date", parse_dates=True)
-    bars = bars.drop(columns="Adj Close")
-    bars.columns = pd.MultiIndex.from_product([bars.columns, ["NVDA"]], names=["Price", "Ticker"])
-    calls = []
-
-    def download(symbol, **kwargs):
-        calls.append((symbol, kwargs))
-        return bars
-
-    try:
-        frame = LivePriceClient(["NVDA"], download=download, vix=CboeVixHistory(replica.url)).fetch(
-            {"NVDA": date(2025, 11, 10), "VIX": date(2026, 1, 1)})  # no VIX session that late
-    finally:
-        stop()
-    assert calls[0][0] == "NVDA" and calls[0][1]["start"] == "2025-11-10" and calls[0][1]["auto_adjust"]
-    assert len(frame) == 10 and frame.iloc[0].close == pytest.approx(198.7964630126953)
-    assert frame.source.unique().tolist() == ["yfinance"]
