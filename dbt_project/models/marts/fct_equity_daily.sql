@@ -27,6 +27,20 @@ last_built as (
     group by symbol
 ),
 
+rebased as (
+    -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
+    -- orchestration/price_basis.py) or corrected, so the symbol is recomputed whole
+    select last_built.symbol
+    from last_built
+    inner join {{ this }} as built
+        on built.symbol = last_built.symbol
+        and built.trade_date = last_built.last_trade_date
+    inner join bars
+        on bars.symbol = last_built.symbol
+        and bars.trade_date = last_built.last_trade_date
+    where bars.close is distinct from built.close
+),
+
 recent_bars as (
     -- a calendar prefilter keeps this scan proportional to the new days, not to the history; a symbol with too
     -- few sessions inside it (a long halt) reads its whole history below
@@ -58,6 +72,7 @@ windows_to_read as (
                 end)
         end as read_from
     from sessions_before_last
+    where symbol not in (select symbol from rebased)
     group by symbol
 ),
 
@@ -65,6 +80,7 @@ scoped as (
     select bars.*, windows_to_read.recompute_from
     from bars
     left join windows_to_read on bars.symbol = windows_to_read.symbol
+    -- a symbol without a window (new, sparse, or re-based) is read and recomputed whole
     where windows_to_read.read_from is null
         or bars.trade_date >= windows_to_read.read_from
 ),

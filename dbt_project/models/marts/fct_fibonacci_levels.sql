@@ -25,11 +25,23 @@ built_years as (
     group by symbol
 ),
 
+rebased as (
+    -- a built swing low no longer equals the equity mart's close that day: the symbol's history was re-based (a
+    -- split or dividend, orchestration/price_basis.py) or corrected, so its years are recomputed, none carried
+    select distinct built.symbol
+    from {{ this }} as built
+    inner join equity
+        on equity.symbol = built.symbol
+        and equity.trade_date = built.swing_low_date
+    where equity.close is distinct from built.swing_low
+),
+
 scoped as (
     select equity.*
     from equity
     left join built_years on equity.symbol = built_years.symbol
     where built_years.symbol is null
+        or equity.symbol in (select symbol from rebased)
         or year(equity.trade_date) >= built_years.last_built_year
 ),
 
@@ -44,6 +56,7 @@ carried_swings as (
     from {{ this }} as built
     inner join built_years on built.symbol = built_years.symbol
     where built.swing_year < built_years.last_built_year
+        and built.symbol not in (select symbol from rebased)
 ),
 
 {% else %}
