@@ -91,12 +91,13 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
     return answer
 
 
-def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: int | None = None
-                            ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: int | None = None,
+                            until: str | None = None) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Cboe's VIX_History.csv as cdn.cboe.com serves it (`DATE,OPEN,HIGH,LOW,CLOSE`, dates MM/DD/YYYY), made from a
     data directory's real cboe/vix-daily.csv; `fail_first` answers the first request 503, `cut_at` ends the body
-    after that many bytes (a connection dropped mid-transfer)."""
+    after that many bytes (a connection dropped mid-transfer), `until` hides later sessions (an earlier evening)."""
     header, *rows = vix_file.read_text().splitlines()
+    rows = [row for row in rows if until is None or row[:10] <= until]
     body = "\n".join([header] + [f"{row[5:7]}/{row[8:10]}/{row[0:4]}{row[10:]}" for row in rows]).encode() + b"\n"
 
     def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
@@ -109,12 +110,16 @@ def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: in
     return answer
 
 
-def sec_companyfacts_answer(sec_dir: Path) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def sec_companyfacts_answer(sec_dir: Path, fail_first: bool = False
+                            ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """data.sec.gov's `api/xbrl/companyfacts/CIK##########.json`, served from a data directory's real sec/*.json
-    documents by their `cik`; any other CIK gets the SEC's 404."""
+    documents by their `cik`; any other CIK gets the SEC's 404. `fail_first` answers the first request 503 (as the
+    SEC's edge does under load)."""
     documents = {int(json.loads(path.read_text())["cik"]): path.read_bytes() for path in sec_dir.glob("*.json")}
 
     def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        if fail_first and attempt == 1:
+            return 503, {"Content-Type": "text/html"}, b"<html><body>Service Unavailable</body></html>"
         name = urlsplit(path).path.rsplit("/", 1)[-1]
         cik = int(name[3:13]) if name.startswith("CIK") and name.endswith(".json") else None
         if cik not in documents:
@@ -123,6 +128,19 @@ def sec_companyfacts_answer(sec_dir: Path) -> Callable[[str, int], tuple[int, di
         return 200, {}, documents[cik]
 
     return answer
+
+
+def truncated(answer: Callable[[str, int], tuple[int, dict[str, str], bytes]], paths_containing: str = ""
+              ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+    """The same service, whose answers to paths containing `paths_containing` end halfway through the body (with a
+    Content-Length that matches: a proxy that cut the response, not a dropped connection)."""
+
+    def answer_cut(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
+        status, headers, body = answer(path, attempt)
+        return (status, headers, body[:len(body) // 2]) if status == 200 and paths_containing in path \
+            else (status, headers, body)
+
+    return answer_cut
 
 
 def _session_stamp(day: str) -> int:
@@ -134,12 +152,11 @@ def _session_stamp(day: str) -> int:
 
 
 def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: bool = False,
-                       split: tuple[str, str, int] | None = None, cut: str | None = None
-                       ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+                       split: tuple[str, str, int] | None = None) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Yahoo's `v8/finance/chart/<symbol>` (interval 1d) as its chart API answers, from a data directory's real
     prices/<SYMBOL>.csv files (already adjusted: served as quotes whose adjclose equals the close, i.e. a window
     without dividends). `until` hides later sessions (an earlier evening); `fail_first` answers each symbol's first
-    request 503; `cut` ends that symbol's body halfway. `split=(symbol, day, ratio)` makes up a split for the
+    request 503. `split=(symbol, day, ratio)` makes up a split for the
     test: before `day` is served, the symbol's history is on the pre-split basis (prices x ratio, volume / ratio);
     from then on as the file has it, with the split among the events."""
     from datetime import datetime, timezone
@@ -183,17 +200,17 @@ def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: b
             "indicators": {"quote": [{**prices, "volume": [float(row[5]) / ratio for row in rows]}],
                            "adjclose": [{"adjclose": prices["close"]}]},
         }], "error": None}}).encode()
-        return 200, {}, body[:len(body) // 2] if symbol == cut else body
+        return 200, {}, body
 
     return answer
 
 
-def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False, cut: bool = False
+def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False
                                 ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Fiscal Data's `v1/accounting/od/auctions_query`, filtered on auction_date, sorted and paged as the API does,
     from a data directory's real treasury/*.json: its Fiscal Data records as they are, its TreasuryDirect records
     under Fiscal Data's field names (missing written "null", dates without their time), each auction once.
-    `fail_first` answers the first request 503; `cut` ends every body halfway."""
+    `fail_first` answers the first request 503."""
     from orchestration.sources.parse_treasury import FIELD_NAMES
 
     records: dict[tuple[str, str], dict] = {}
@@ -226,6 +243,6 @@ def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False, cu
                       "next": f"&page%5Bnumber%5D={number + 1}" if number < pages else None,
                       "last": f"&page%5Bnumber%5D={pages}"},
         }).encode()
-        return 200, {}, body[:len(body) // 2] if cut else body
+        return 200, {}, body
 
     return answer

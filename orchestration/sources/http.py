@@ -74,7 +74,8 @@ class PoliteSession:
         self.requests_sent += 1
         try:
             response = self.session.get(url, params=params, timeout=self.timeout_seconds)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            # a refused or dropped connection, or one that ended before the body it announced: worth another try
             raise _Transient(f"connection failed ({exc})") from exc
         if response.status_code in RETRY_STATUSES:
             retry_after = response.headers.get("Retry-After", "")

@@ -1,33 +1,63 @@
-"""Live sources through the daily job against local replicas of their APIs (127.0.0.1, the sample's real data): FRED
-and SEC equal to the replay build, FRED incremental and revised the next evening and retried on a 503, a CIK without
-facts named, and the FRED key never written anywhere."""
+"""The daily job with every source live against local replicas of their APIs (127.0.0.1, the sample's real data):
+equal to the replay build; each service's 503 retried; the next evening incremental, a CPI revision and a split of
+the price feed loaded; a CIK without facts named; and the FRED key never written anywhere."""
 
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
 
+import duckdb
 
 from orchestration.run_failures import load_warnings
-from orchestration.settings import SAMPLE_DATA_DIR, live_sec_ciks
-from tests.conftest import copy_warehouse, dagster_instance, execute_daily, failure_of, raw_rows
-from tests.replica_server import Replica, fred_observations_answer, sec_companyfacts_answer
+from orchestration.settings import SAMPLE_DATA_DIR, live_price_symbols, live_sec_ciks
+from tests.conftest import assert_same_marts, copy_warehouse, dagster_instance, execute_daily, failure_of
+from tests.replica_server import (Replica, cboe_vix_history_answer, fiscal_data_auctions_answer,
+                                  fred_observations_answer, sec_companyfacts_answer, yahoo_chart_answer)
 
 FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
-# a revision the second evening brings, three months back (the sample's real value is 329.793; this one is made up
-# for the test and never leaves it)
-CPI_REVISION = (("CPILFESL", "2025-08-01"), "330.101")
+# CPI as first published, three months before the sample's last: made up for the test (the first evening serves
+# it); the second evening serves the sample's real value, 329.793, as the revision
+CPI_FIRST_PRINT = (("CPILFESL", "2025-08-01"), "330.101")
+SPLIT = ("NVDA", "2025-12-22", 4)  # made up: before it the feed served NVDA's real bars x4 (the pre-split basis)
+FAMILIES = ["prices", "fred", "treasury", "sec"]
 
 
 def live_fred(replica: Replica) -> dict:
     return {"live_sources": ["fred"], "api_urls": {"fred": f"{replica.url}/fred"}}
 
 
-def live_fred_and_sec(fred: Replica, sec: Replica) -> dict:
-    return {"live_sources": ["fred", "sec"], "api_urls": {"fred": f"{fred.url}/fred", "sec": sec.url}}
+def replicas(replica_of, until: str | None = None, first_evening: bool = False) -> dict[str, Replica]:
+    """Every service the daily job calls, serving the sample (up to `until`); the first evening, each service
+    answers its first request 503, CPI's first print and NVDA's pre-split bars."""
+    return {
+        "prices": replica_of(yahoo_chart_answer(SAMPLE_DATA_DIR / "prices", until=until, fail_first=first_evening,
+                                                split=SPLIT)),
+        "cboe": replica_of(cboe_vix_history_answer(SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv", until=until,
+                                                   fail_first=first_evening)),
+        "fred": replica_of(fred_observations_answer(SAMPLE_DATA_DIR / "fred", until=until, fail_first=first_evening,
+                                                    revised=dict([CPI_FIRST_PRINT]) if first_evening else None)),
+        "treasury": replica_of(fiscal_data_auctions_answer(SAMPLE_DATA_DIR / "treasury", fail_first=first_evening)),
+        "sec": replica_of(sec_companyfacts_answer(SAMPLE_DATA_DIR / "sec", fail_first=first_evening)),
+    }
+
+
+def live_config(services: dict[str, Replica]) -> dict:
+    urls = {family: replica.url for family, replica in services.items()}
+    return {"live_sources": FAMILIES, "api_urls": {**urls, "fred": f"{urls['fred']}/fred"}}
+
+
+def values(db: Path, table: str) -> list[tuple]:
+    """A raw table's values: no load metadata, no `source` (a URL live, a file name replayed), no vintage."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = [name for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t "
+            "and not starts_with(column_name, '_') and column_name not in ('source', 'realtime_start') "
+            "order by ordinal_position", {"t": table}).fetchall()]
+        return sorted(con.execute(f"select {', '.join(columns)} from raw.{table}").fetchall(), key=repr)
 
 
 def observations(db: Path) -> list[tuple]:
-    return sorted(row[:3] for row in raw_rows(db, "fred_observations"))  # series, date, value (not the vintage)
+    return sorted(values(db, "fred_observations"))
 
 
 def load_log(db: Path, source: str) -> list[tuple]:
@@ -38,40 +68,51 @@ def load_log(db: Path, source: str) -> list[tuple]:
                            "order by started_at", {"s": source}).fetchall()
 
 
-def test_live_fred_and_sec_equal_the_replay_build_and_fred_loads_the_new_days_and_revisions_next(
+def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_new_days_revisions_and_a_split(
         sample_warehouse, tmp_path, replica_of, monkeypatch):
     monkeypatch.setenv("FRED_API_KEY", "replica-key")
     monkeypatch.setenv("SEC_USER_AGENT", "StressWatch tests tests@example.com")
     instance = dagster_instance(tmp_path / "home")
     db = tmp_path / "live.duckdb"
-    first = replica_of(fred_observations_answer(SAMPLE_DATA_DIR / "fred", until=FIRST_EVENING, fail_first=True))
-    sec = replica_of(sec_companyfacts_answer(SAMPLE_DATA_DIR / "sec"))  # the sample's real Snowflake document
-    result = execute_daily(instance, db, **live_fred_and_sec(first, sec))
+    first = replicas(replica_of, until=FIRST_EVENING, first_evening=True)
+    result = execute_daily(instance, db, **live_config(first))
     assert result.success, failure_of(result)
-    assert sum(path.startswith("/fred/series/observations") for path in first.requests) == 24  # 12 series, twice
+    # every service's 503 was retried: FRED and prices once per series or symbol, the others once
+    assert sum(path.startswith("/fred/series/observations") for path in first["fred"].requests) == 24
+    assert len(first["prices"].requests) == 2 * len(live_price_symbols())
+    assert len(first["cboe"].requests) == 2
+    assert len(first["treasury"].requests) == 3  # the 503, then two pages of 1,000 auctions
+    assert len(first["sec"].requests) == len(live_sec_ciks()) + 1
     replayed = observations(sample_warehouse)
-    assert observations(db) == [row for row in replayed if row[1].isoformat() <= FIRST_EVENING]
-    # SEC: one request per company of the sec_companies seed; the replica has Snowflake's facts only
-    assert len(sec.requests) == len(live_sec_ciks())
-    assert raw_rows(db, "sec_company_facts") == raw_rows(sample_warehouse, "sec_company_facts")
+    (series, day), first_print = CPI_FIRST_PRINT
+    assert observations(db) == [(name, when, float(first_print) if (name, when.isoformat()) == (series, day)
+                                 else figure) for name, when, figure in replayed if when.isoformat() <= FIRST_EVENING]
     warnings = [line for line in load_warnings(result.all_events) if "everything_fetched" in line]
     others = [cik.lstrip("0") for cik in live_sec_ciks() if cik.lstrip("0") != "1640147"]
     assert len(warnings) == 1 and f"on {len(others)} row(s)" in warnings[0]  # every CIK counted, ten named
     assert all(f"CIK {cik}: the SEC has no company facts" in warnings[0] for cik in others[:10])
 
-    (series, day), value = CPI_REVISION
-    second = replica_of(fred_observations_answer(SAMPLE_DATA_DIR / "fred", revised=dict([CPI_REVISION])))
-    result = execute_daily(instance, db, **live_fred(second))
+    second = replicas(replica_of)
+    result = execute_daily(instance, db, **live_config(second))
     assert result.success, failure_of(result)
-    revised = [(name, when, float(value) if (name, when.isoformat()) == (series, day) else figure)
-               for name, when, figure in replayed]
-    assert observations(db) == revised  # the whole sample as the replay build has it, and the CPI revision
+    for table in ("price_bars", "fred_observations", "treasury_auctions", "sec_company_facts"):
+        assert values(db, table) == values(sample_warehouse, table), table
+    assert_same_marts(db, sample_warehouse)  # every mart, the index and fct_equity_daily free of the split's crash
     starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["observation_start"][0]
-              for path in second.requests}
+              for path in second["fred"].requests}
     assert starts["DGS10"] == "2025-12-09"  # a daily series: its last loaded day minus the 10-day overlap
     assert starts["CPILFESL"] == "2024-10-02"  # a monthly one: 13 months (395 days) before its last, 2025-11-01
     new_rows = sum(row[1].isoformat() > FIRST_EVENING for row in replayed)
-    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 1)
+    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 1)  # the new days, and the revised CPI
+    # NVDA asked from its overlap, then (re-based by the split) from its first day; every other symbol once
+    charts = [urlsplit(path).path.rsplit("/", 1)[-1] for path in second["prices"].requests]
+    assert charts.count("NVDA") == 2 and len(charts) == len(live_price_symbols()) + 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select min(return_1d_pct) from marts.fct_equity_daily where symbol = 'NVDA'"
+                           ).fetchone()[0] > -50
+        message = con.execute("select message from raw.load_log where source = 'prices' order by started_at desc"
+                              ).fetchone()[0]
+        assert "re-based and loaded whole: NVDA (closes x0.25" in message
 
 
 def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
