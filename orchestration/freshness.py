@@ -59,12 +59,14 @@ def deadlines() -> dict[str, Deadline]:
     return found
 
 
-def freshness_verdict(family: str, newest: date | None, now: datetime) -> tuple[bool, str]:
-    """Whether the newest row of a source is on time at `now`, and a sentence saying so."""
+def freshness_verdict(family: str, newest: date | None, now: datetime, table: str | None = None
+                      ) -> tuple[bool, str]:
+    """Whether the newest row of a source's table (its main one unless named) is on time at `now`, in a sentence."""
     deadline = deadlines()[family]
     due = deadline.due_date(now)
+    table = table or deadline.table
     if newest is None:
-        return False, f"{deadline.table} is empty; data through {due} was due ({deadline.describe()})"
+        return False, f"{table} is empty; data through {due} was due ({deadline.describe()})"
     if newest >= due:
-        return True, f"{deadline.table} has data through {newest}; {due} was due ({deadline.describe()})"
-    return False, f"{deadline.table} is stale: data through {newest}, {due} was due ({deadline.describe()})"
+        return True, f"{table} has data through {newest}; {due} was due ({deadline.describe()})"
+    return False, f"{table} is stale: data through {newest}, {due} was due ({deadline.describe()})"

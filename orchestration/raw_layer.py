@@ -42,6 +42,14 @@ RAW_TABLES = {
             {"series_id": "varchar", "obs_date": "date", "value": "double", "realtime_start": "date"},
             key=("series_id", "obs_date"), entity_column="series_id", date_column="obs_date",
         ),
+        # ALFRED: every vintage of a series (what FRED said about obs_date from realtime_start to realtime_end),
+        # so raw answers "what did FRED say about day D on evening E" (README, "Vintages").
+        RawTable(
+            "fred_vintages",
+            {"series_id": "varchar", "obs_date": "date", "realtime_start": "date", "realtime_end": "date",
+             "value": "double"},
+            key=("series_id", "obs_date", "realtime_start"), entity_column="series_id", date_column="realtime_start",
+        ),
         RawTable(
             "treasury_auctions",
             {"cusip": "varchar", "auction_date": "date", "issue_date": "date", "maturity_date": "date",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,13 +58,28 @@ def serve(replica: Replica):
 
 
 def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_first: bool = False,
-                             revised: dict[tuple[str, str], str] | None = None
+                             first_prints: dict[tuple[str, str], tuple[str, str]] | None = None,
+                             revised_on: str | None = None
                              ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """FRED's `series/observations` as fredapi receives it (XML, '.' for a missing value), served from a data
     directory's real fred/<SERIES_ID>.csv files; `until` hides later rows (an earlier evening); `fail_first`
-    answers each series' first request with a 503 page from a proxy, as FRED's load balancer does; `revised`
-    serves another value for some (series, date): a revision published since."""
-    revised = revised or {}
+    answers each series' first request with a 503 page from a proxy, as FRED's load balancer does.
+
+    Vintages (ALFRED: a request with realtime_start and realtime_end, fredapi's all-releases call): each file value
+    is one vintage starting the day after its date (the replica's convention: how soon FRED publishes a daily
+    series). `first_prints` {(series, date): (realtime_start, value)} gives some values an earlier vintage (made up
+    by a test): FRED's answer until `revised_on`, when the file's value, its revision, starts."""
+    first_prints = first_prints or {}
+
+    def vintages(series_id: str, day: str, value: str) -> list[tuple[str, str | None, str]]:
+        if (series_id, day) not in first_prints:
+            return [((date.fromisoformat(day) + timedelta(days=1)).isoformat(), None, value)]
+        start, printed = first_prints[(series_id, day)]
+        if revised_on is None:
+            return [(start, None, printed)]
+        return [(start, (date.fromisoformat(revised_on) - timedelta(days=1)).isoformat(), printed),
+                (revised_on, None, value)]
+
     asked: set[str] = set()
 
     def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
@@ -79,13 +95,19 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
                 b'<error code="400" message="Bad Request.  The series does not exist."/>')
         start = query.get("observation_start", ["0000-00-00"])[0]
         rows = [line.split(",") for line in source.read_text().splitlines()[1:]]
-        kept = [(day, revised.get((series_id, day), value) or ".") for day, value in rows
-                if day >= start and (until is None or day <= until)]
-        body = "".join(f'<observation realtime_start="2026-01-02" realtime_end="2026-01-02" date="{day}" '
-                       f'value="{value}"/>' for day, value in kept)
+        rows = [(day, value or ".") for day, value in rows if day >= start and (until is None or day <= until)]
+        if "realtime_start" in query:  # every vintage current on or after realtime_start
+            asked_from = query["realtime_start"][0]
+            served = [(begin, end, day, value) for day, file_value in rows
+                      for begin, end, value in vintages(series_id, day, file_value) if end is None or end >= asked_from]
+        else:  # today's values
+            served = [(begin, end, day, value) for day, file_value in rows
+                      for begin, end, value in vintages(series_id, day, file_value)[-1:]]
+        body = "".join(f'<observation realtime_start="{begin}" realtime_end="{end or "9999-12-31"}" date="{day}" '
+                       f'value="{value}"/>' for begin, end, day, value in served)
         return 200, {"Content-Type": "text/xml"}, (
             f'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="2026-01-02" '
-            f'realtime_end="2026-01-02" observation_start="{start}" count="{len(kept)}" offset="0" '
+            f'realtime_end="2026-01-02" observation_start="{start}" count="{len(served)}" offset="0" '
             f'limit="100000">{body}</observations>').encode()
 
     return answer

@@ -16,7 +16,8 @@ from orchestration.freshness import freshness_verdict
 from orchestration.loading import LoadResult, load_source, log_failed_attempt
 from orchestration.raw_layer import RAW_TABLES
 from orchestration.resources import WarehouseResource
-from orchestration.sources.factory import build_client, client_class
+from orchestration.sources.base import FredVintageClient, SourceClient
+from orchestration.sources.factory import build_client, build_vintage_client, client_class
 from orchestration.validation import ValidationGate
 
 PASSES_EXPECTATIONS = "passes_expectations"
@@ -45,9 +46,9 @@ def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def _freshness(run, family: str) -> dg.AssetCheckResult:
+def _freshness(run, family: str, raw_table: str) -> dg.AssetCheckResult:
     """The deadline check on the whole raw table after the load (a blocked source is judged on its last good rows)."""
-    table = RAW_TABLES[client_class(family).raw_table]
+    table = RAW_TABLES[raw_table]
     newest = None
     if run.build_path.exists():
         with duckdb.connect(str(run.build_path), read_only=True) as con:
@@ -55,7 +56,11 @@ def _freshness(run, family: str) -> dg.AssetCheckResult:
                 newest = con.execute(f"select max({table.date_column}) from {table.qualified}").fetchone()[0]
             except duckdb.CatalogException:  # never loaded
                 newest = None
-    on_time, sentence = freshness_verdict(family, newest, datetime.now(timezone.utc))
+    if newest is None and raw_table == "fred_vintages" and run.source_mode(family) == "replay":
+        # vintages are optional in a data directory: none kept is not late
+        return dg.AssetCheckResult(check_name=FRESH_BY_DEADLINE, passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                   description="no vintages kept: the data directory has no alfred/ files")
+    on_time, sentence = freshness_verdict(family, newest, datetime.now(timezone.utc), table.qualified)
     return dg.AssetCheckResult(check_name=FRESH_BY_DEADLINE, passed=on_time, severity=dg.AssetCheckSeverity.WARN,
                                description=sentence, metadata={"newest_date": str(newest)})
 
@@ -101,11 +106,14 @@ def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.M
     )
 
 
-def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str) -> dg.MaterializeResult:
+def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str,
+          client_kind: type[SourceClient] | None = None) -> dg.MaterializeResult:
+    """Load a family's raw table, or the table of another client kind of the family (FRED's vintages)."""
     run = warehouse.settings()
+    raw_table = (client_kind or client_class(family)).raw_table
     client = None
     try:
-        client = build_client(family, run)
+        client = build_vintage_client(run) if client_kind is FredVintageClient else build_client(family, run)
         result = load_source(run.build_path, client, context.run.run_id,
                              None if run.full_reload else run.overlap_days,
                              gate=ValidationGate(run.gx_root), progress=context.log.info, window=run.backfill,
@@ -117,16 +125,15 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
             context.log.warning(f"{family}: {exc}; Dagster retries this load ({retries_left} attempt(s) left)")
             raise
         if client is None:  # the load never started, so load_source logged nothing
-            log_failed_attempt(run.build_path, family, f"raw.{client_class(family).raw_table}",
-                               context.run.run_id, str(exc))
+            log_failed_attempt(run.build_path, family, f"raw.{raw_table}", context.run.run_id, str(exc))
         reason = f"{family}: failed: {exc}"
-        context.log.error(f"{reason}; raw.{client_class(family).raw_table} keeps its last good rows")
+        context.log.error(f"{reason}; raw.{raw_table} keeps its last good rows")
         return _blocked(family, "failed", reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}],
-                        _freshness(run, family))
+                        _freshness(run, family, raw_table))
     if result.blocked:
         return _blocked(family, result.status, result.reason(), [failure.as_record() for failure in result.errors],
-                        _freshness(run, family))
-    return _loaded(result, client.describe(), _freshness(run, family))
+                        _freshness(run, family, raw_table))
+    return _loaded(result, client.describe(), _freshness(run, family, raw_table))
 
 
 _RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE],
@@ -157,4 +164,10 @@ def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: Warehous
     return _load(context, warehouse, "sec")
 
 
-RAW_ASSETS = [raw_price_bars, raw_fred_observations, raw_treasury_auctions, raw_sec_company_facts]
+@dg.asset(name="fred_vintages", check_specs=_check_specs("fred_vintages"), **_RAW)
+def raw_fred_vintages(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """ALFRED vintages of the FRED series: each value with the days it was FRED's answer (alfred/ files in replay)."""
+    return _load(context, warehouse, "fred", FredVintageClient)
+
+
+RAW_ASSETS = [raw_price_bars, raw_fred_observations, raw_fred_vintages, raw_treasury_auctions, raw_sec_company_facts]

@@ -65,6 +65,15 @@ class FredClient(SourceClient):
     date_column = "obs_date"
 
 
+class FredVintageClient(SourceClient):
+    """ALFRED vintages of the FRED series, incremental on the day each vintage started."""
+
+    family = "fred"
+    raw_table = "fred_vintages"
+    entity_column = "series_id"
+    date_column = "realtime_start"
+
+
 class TreasuryClient(SourceClient):
     family = "treasury"
     raw_table = "treasury_auctions"

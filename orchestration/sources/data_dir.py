@@ -7,7 +7,8 @@ from pathlib import Path
 
 from orchestration.sources.errors import SourceFormatError
 
-FAMILY_FOLDERS = ("prices", "cboe", "fred", "treasury", "sec")
+FAMILY_FOLDERS = ("prices", "cboe", "fred", "alfred", "treasury", "sec")
+ALFRED_FOLDER = "alfred"  # FRED's vintages (ALFRED, its archive), beside fred/ whose files hold one value per day
 
 # Yahoo index tickers start with a caret, which the shared data's file names leave out (GSPC.csv is ^GSPC).
 # A file may also be named with the caret itself (prices/^GSPC.csv).

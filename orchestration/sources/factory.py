@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from orchestration import settings as defaults
 from orchestration.settings import SOURCE_FAMILIES as FAMILIES, RunSettings
-from orchestration.sources.base import FredClient, PriceClient, SecClient, SourceClient, TreasuryClient
+from orchestration.sources.base import (FredClient, FredVintageClient, PriceClient, SecClient, SourceClient,
+                                        TreasuryClient)
 
 _INTERFACES: dict[str, type[SourceClient]] = {"prices": PriceClient, "fred": FredClient,
                                               "treasury": TreasuryClient, "sec": SecClient}
@@ -49,3 +50,14 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
     from orchestration.sources.live_sec import LiveSecClient
 
     return LiveSecClient(defaults.live_sec_ciks(), base_url=base_url)
+
+
+def build_vintage_client(run: RunSettings) -> FredVintageClient:
+    """FRED's vintages: ALFRED through fredapi when FRED is live (same key, same base URL), alfred/*.csv in replay."""
+    if run.source_mode("fred") == "replay":
+        from orchestration.sources.replay import ReplayFredVintageClient
+
+        return ReplayFredVintageClient(run.data_dir)
+    from orchestration.sources.live_fred import LiveFredVintageClient
+
+    return LiveFredVintageClient(defaults.DEFAULT_FRED_SERIES, base_url=run.api_urls.get("fred"))

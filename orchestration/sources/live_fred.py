@@ -13,9 +13,9 @@ import pandas as pd
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
-from orchestration.sources.base import FredClient
+from orchestration.sources.base import FredClient, FredVintageClient
 from orchestration.sources.errors import MissingCredentialError
-from orchestration.sources.parse_fred import FRED_COLUMNS
+from orchestration.sources.parse_fred import FRED_COLUMNS, VINTAGE_COLUMNS, with_realtime_end
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -49,8 +49,8 @@ def _described(exc: BaseException) -> str:
     return f"HTTP {status}: {message}" if status else f"{type(exc).__name__}: {message}"
 
 
-class LiveFredClient(FredClient):
-    """Asks FRED for each configured series from its start date on."""
+class _FredApi:
+    """fredapi with the key from the environment, a retry per series and every message masked."""
 
     def __init__(self, series_ids: Sequence[str], api_key: str | None = None, base_url: str | None = None,
                  attempts: int = 4, backoff_seconds: float = 1.0, sleep: Callable[[float], None] = time.sleep):
@@ -68,19 +68,16 @@ class LiveFredClient(FredClient):
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
 
-    def describe(self) -> str:
-        return f"FRED API via fredapi ({len(self.series_ids)} series)"
-
     def _masked(self, text: str) -> str:
         """fredapi puts the key in every request URL, and some errors quote the URL: never let it through."""
         return text.replace(self.fred.api_key, "***") if self.fred.api_key else text
 
-    def _series(self, series_id: str, start: date | None) -> pd.Series:
+    def _call(self, series_id: str, method: Callable[..., object], **arguments: object) -> object:
         retrying = Retrying(stop=stop_after_attempt(self.attempts), retry=retry_if_exception(_transient),
                             wait=wait_exponential_jitter(initial=self.backoff_seconds, max=30,
                                                          jitter=self.backoff_seconds), sleep=self.sleep)
         try:
-            return retrying(self.fred.get_series, series_id, observation_start=start)
+            return retrying(method, series_id, **arguments)
         except RetryError as exc:
             problem = f"gave up after {self.attempts} attempts, last {_described(exc.last_attempt.exception())}"
             permanent = False
@@ -89,17 +86,52 @@ class LiveFredClient(FredClient):
         # `from None`: the original exception (and Dagster's record of it) would carry the unmasked URL
         raise FredFetchError(f"FRED series {series_id}: {self._masked(problem)}", permanent) from None
 
+
+class LiveFredClient(_FredApi, FredClient):
+    """Asks FRED for each configured series from its start date on (its values as of today)."""
+
+    def describe(self) -> str:
+        return f"FRED API via fredapi ({len(self.series_ids)} series)"
+
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
               ) -> pd.DataFrame:
         frames = []
         for series_id in self.series_ids:
-            observations = self._series(series_id, since.get(series_id))
+            observations = self._call(series_id, self.fred.get_series, observation_start=since.get(series_id))
             frames.append(pd.DataFrame({
                 "series_id": series_id,
                 "obs_date": pd.to_datetime(observations.index).date,
                 "value": observations.to_numpy(dtype="float64"),
-                # fredapi returns the latest release without its vintage date.
+                # fredapi returns the latest release without its vintage date (raw.fred_vintages keeps them).
                 "realtime_start": None,
             }))
         frames = [frame for frame in frames if not frame.empty]
         return pd.concat(frames, ignore_index=True)[FRED_COLUMNS] if frames else pd.DataFrame(columns=FRED_COLUMNS)
+
+
+class LiveFredVintageClient(_FredApi, FredVintageClient):
+    """Asks ALFRED (fredapi's all-releases call) for every vintage of each series that was current on or after its
+    start date: the vintages published since, and the one each observation then had."""
+
+    def describe(self) -> str:
+        return f"ALFRED vintages via fredapi ({len(self.series_ids)} series)"
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
+              ) -> pd.DataFrame:
+        frames = []
+        for series_id in self.series_ids:
+            start = since.get(series_id)
+            releases = self._call(series_id, self.fred.get_series_all_releases,
+                                  realtime_start=start.isoformat() if start else None)
+            if len(releases):
+                frames.append(pd.DataFrame({
+                    "series_id": series_id,
+                    "obs_date": pd.to_datetime(releases["date"]).dt.date,
+                    "realtime_start": pd.to_datetime(releases["realtime_start"]).dt.date,
+                    # fredapi builds the frame by transposing rows of mixed types: a missing value arrives as NaT
+                    "value": pd.to_numeric(releases["value"].mask(releases["value"].isna(), None)).to_numpy(
+                        dtype="float64"),
+                }))
+        if not frames:
+            return pd.DataFrame(columns=VINTAGE_COLUMNS)
+        return with_realtime_end(pd.concat(frames, ignore_index=True))[VINTAGE_COLUMNS]

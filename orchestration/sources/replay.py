@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.sources import data_dir
-from orchestration.sources.base import FredClient, PriceClient, SecClient, TreasuryClient, keep_since
-from orchestration.sources.parse_fred import FRED_COLUMNS, read_fred_file
+from orchestration.sources.base import (FredClient, FredVintageClient, PriceClient, SecClient, TreasuryClient,
+                                        keep_since)
+from orchestration.sources.parse_fred import FRED_COLUMNS, VINTAGE_COLUMNS, parse_alfred_csv, read_fred_file
 from orchestration.sources.parse_prices import PRICE_COLUMNS, PriceFile, parse_price_files
 from orchestration.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
 from orchestration.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, read_treasury_file
@@ -161,6 +162,18 @@ class ReplayFredClient(_ReplayMixin, FredClient):
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_fred_file(path) for path in data_dir.files(self.root, "fred", "*.csv")]
         return keep_since(_concat(frames, FRED_COLUMNS), since, self.entity_column, self.date_column, history_from)
+
+
+class ReplayFredVintageClient(_ReplayMixin, FredVintageClient):
+    """alfred/<SERIES_ID>.csv: a series' vintages, `realtime_start,realtime_end,date,value` (optional: a data
+    directory without the folder keeps no vintages)."""
+
+    folders = (data_dir.ALFRED_FOLDER,)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        frames = [parse_alfred_csv(path.read_bytes(), str(path), path.stem)
+                  for path in data_dir.files(self.root, data_dir.ALFRED_FOLDER, "*.csv")]
+        return keep_since(_concat(frames, VINTAGE_COLUMNS), since, self.entity_column, self.date_column, history_from)
 
 
 class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):

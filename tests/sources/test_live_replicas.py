@@ -2,6 +2,7 @@
 equal to the replay build; each service's 503 retried; the next evening incremental, a CPI revision and a split of
 the price feed loaded; a CIK without facts named; and the FRED key never written anywhere."""
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
@@ -15,9 +16,11 @@ from tests.replica_server import (Replica, cboe_vix_history_answer, fiscal_data_
                                   fred_observations_answer, sec_companyfacts_answer, yahoo_chart_answer)
 
 FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
-# CPI as first published, three months before the sample's last: made up for the test (the first evening serves
-# it); the second evening serves the sample's real value, 329.793, as the revision
-CPI_FIRST_PRINT = (("CPILFESL", "2025-08-01"), "330.101")
+# CPI for August 2025 as first published on 2025-09-11: the value is made up for the test (the first evening
+# serves it); the second evening serves the sample's real value, 329.793, as its revision of 2025-12-31
+CPI_AUGUST = ("CPILFESL", "2025-08-01")
+CPI_FIRST_PRINT = ("2025-09-11", "330.101")
+CPI_REVISED_ON = "2025-12-31"
 SPLIT = ("NVDA", "2025-12-22", 4)  # made up: before it the feed served NVDA's real bars x4 (the pre-split basis)
 FAMILIES = ["prices", "fred", "treasury", "sec"]
 
@@ -35,7 +38,8 @@ def replicas(replica_of, until: str | None = None, first_evening: bool = False) 
         "cboe": replica_of(cboe_vix_history_answer(SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv", until=until,
                                                    fail_first=first_evening)),
         "fred": replica_of(fred_observations_answer(SAMPLE_DATA_DIR / "fred", until=until, fail_first=first_evening,
-                                                    revised=dict([CPI_FIRST_PRINT]) if first_evening else None)),
+                                                    first_prints={CPI_AUGUST: CPI_FIRST_PRINT},
+                                                    revised_on=None if first_evening else CPI_REVISED_ON)),
         "treasury": replica_of(fiscal_data_auctions_answer(SAMPLE_DATA_DIR / "treasury", fail_first=first_evening)),
         "sec": replica_of(sec_companyfacts_answer(SAMPLE_DATA_DIR / "sec", fail_first=first_evening)),
     }
@@ -44,6 +48,13 @@ def replicas(replica_of, until: str | None = None, first_evening: bool = False) 
 def live_config(services: dict[str, Replica]) -> dict:
     urls = {family: replica.url for family, replica in services.items()}
     return {"live_sources": FAMILIES, "api_urls": {**urls, "fred": f"{urls['fred']}/fred"}}
+
+
+# README, "Vintages": what FRED said about a series' day as of an evening (null: nothing published yet)
+VALUE_AS_OF = """
+    select arg_max(value, realtime_start) from raw.fred_vintages
+    where series_id = $series and obs_date = $day and realtime_start <= $evening
+"""
 
 
 def values(db: Path, table: str) -> list[tuple]:
@@ -60,12 +71,10 @@ def observations(db: Path) -> list[tuple]:
     return sorted(values(db, "fred_observations"))
 
 
-def load_log(db: Path, source: str) -> list[tuple]:
-    import duckdb
-
+def load_log(db: Path, raw_table: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("select status, rows_inserted, rows_updated from raw.load_log where source = $s "
-                           "order by started_at", {"s": source}).fetchall()
+        return con.execute("select status, rows_inserted, rows_updated from raw.load_log where raw_table = $t "
+                           "order by started_at", {"t": raw_table}).fetchall()
 
 
 def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_new_days_revisions_and_a_split(
@@ -78,15 +87,16 @@ def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_ne
     result = execute_daily(instance, db, **live_config(first))
     assert result.success, failure_of(result)
     # every service's 503 was retried: FRED and prices once per series or symbol, the others once
-    assert sum(path.startswith("/fred/series/observations") for path in first["fred"].requests) == 24
+    # FRED: each of 12 series' values after a 503 (24 requests), then its vintages (12)
+    assert sum(path.startswith("/fred/series/observations") for path in first["fred"].requests) == 36
     assert len(first["prices"].requests) == 2 * len(live_price_symbols())
     assert len(first["cboe"].requests) == 2
     assert len(first["treasury"].requests) == 3  # the 503, then two pages of 1,000 auctions
     assert len(first["sec"].requests) == len(live_sec_ciks()) + 1
     replayed = observations(sample_warehouse)
-    (series, day), first_print = CPI_FIRST_PRINT
-    assert observations(db) == [(name, when, float(first_print) if (name, when.isoformat()) == (series, day)
-                                 else figure) for name, when, figure in replayed if when.isoformat() <= FIRST_EVENING]
+    first_print = float(CPI_FIRST_PRINT[1])
+    assert observations(db) == [(name, when, first_print if (name, when.isoformat()) == CPI_AUGUST else figure)
+                                for name, when, figure in replayed if when.isoformat() <= FIRST_EVENING]
     warnings = [line for line in load_warnings(result.all_events) if "everything_fetched" in line]
     others = [cik.lstrip("0") for cik in live_sec_ciks() if cik.lstrip("0") != "1640147"]
     assert len(warnings) == 1 and f"on {len(others)} row(s)" in warnings[0]  # every CIK counted, ten named
@@ -99,11 +109,13 @@ def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_ne
         assert values(db, table) == values(sample_warehouse, table), table
     assert_same_marts(db, sample_warehouse)  # every mart, the index and fct_equity_daily free of the split's crash
     starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["observation_start"][0]
-              for path in second["fred"].requests}
+              for path in second["fred"].requests if "observation_start" in path}
     assert starts["DGS10"] == "2025-12-09"  # a daily series: its last loaded day minus the 10-day overlap
     assert starts["CPILFESL"] == "2024-10-02"  # a monthly one: 13 months (395 days) before its last, 2025-11-01
     new_rows = sum(row[1].isoformat() > FIRST_EVENING for row in replayed)
-    assert load_log(db, "fred")[-1] == ("loaded", new_rows, 1)  # the new days, and the revised CPI
+    assert load_log(db, "raw.fred_observations")[-1] == ("loaded", new_rows, 1)  # the new days, the revised CPI
+    # the vintages: the new days' and CPI's revision (inserted), the first print's vintage now ended (updated)
+    assert load_log(db, "raw.fred_vintages")[-1] == ("loaded", new_rows + 1, 1)
     # NVDA asked from its overlap, then (re-based by the split) from its first day; every other symbol once
     charts = [urlsplit(path).path.rsplit("/", 1)[-1] for path in second["prices"].requests]
     assert charts.count("NVDA") == 2 and len(charts) == len(live_price_symbols()) + 1
@@ -113,6 +125,19 @@ def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_ne
         message = con.execute("select message from raw.load_log where source = 'prices' order by started_at desc"
                               ).fetchone()[0]
         assert "re-based and loaded whole: NVDA (closes x0.25" in message
+        # the vintages: what FRED said about August's core CPI on each evening, and when each value was its answer
+        as_of = {evening: con.execute(VALUE_AS_OF, {"series": CPI_AUGUST[0], "day": CPI_AUGUST[1],
+                                                    "evening": evening}).fetchone()[0]
+                 for evening in ("2025-09-10", FIRST_EVENING, CPI_REVISED_ON)}
+        assert as_of == {"2025-09-10": None, FIRST_EVENING: first_print, CPI_REVISED_ON: 329.793}
+        assert con.execute("select realtime_start, realtime_end, value from raw.fred_vintages where series_id = $s "
+                           "and obs_date = $d order by realtime_start", {"s": CPI_AUGUST[0], "d": CPI_AUGUST[1]}
+                           ).fetchall() == [(date(2025, 9, 11), date(2025, 12, 30), first_print),
+                                            (date(2025, 12, 31), None, 329.793)]
+    # the vintages were asked from a year before the last loaded CPI vintage (a monthly series' revision window)
+    vintage_starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["realtime_start"][0]
+                      for path in second["fred"].requests if "realtime_start" in path}
+    assert vintage_starts["CPILFESL"] == "2024-10-03" and vintage_starts["DGS10"] == "2025-12-10"
 
 
 def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
@@ -132,7 +157,7 @@ def test_the_fred_key_appears_nowhere_when_a_live_run_fails(sample_warehouse, tm
     assert not result.success
     assert "FRED series DGS2: HTTP 400: Bad Request: /fred/series/observations" in failure_of(result)
     assert "api_key=***" in failure_of(result)
-    assert len(replica.requests) == 1  # a 400 is not retried
+    assert len(replica.requests) == 2  # a 400 is not retried: one request for the values, one for the vintages
     leaks = [str(path) for path in tmp_path.rglob("*") if path.is_file() and b"SECRET123" in path.read_bytes()]
     assert leaks == []  # the warehouse, its build, GX results, the Dagster event log, dbt's logs
     events = " ".join(str(event) for event in result.all_events)
