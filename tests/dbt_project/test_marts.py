@@ -127,3 +127,21 @@ def test_each_mart_key_is_unique(sample_warehouse, mart):
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         total, distinct = con.execute(f"select count(*), count(distinct ({keys})) from marts.{mart}").fetchone()
     assert total == distinct > 0
+
+
+def test_a_ten_year_reopening_is_compared_with_the_ten_year_notes(sample_warehouse):
+    """Real TreasuryDirect auctions of the sample: 9128286B1, first sold as a 10-year note on 2019-02-06 (bid-to-cover
+    2.35), reopened as a "9-Year 10-Month" on 2019-04-10 (2.55); 912828TY6, a 2012 10-year note reopened as a 3-year
+    on 2019-11-05."""
+    records = {(record["cusip"], record["auctionDate"][:10]): record for record in json.loads(
+        (SAMPLE_DATA_DIR / "treasury" / "treasurydirect_securities_search_2008-2022.json").read_text())}
+    assert records[("9128286B1", "2019-04-10")]["securityTerm"] == "9-Year 10-Month"
+    assert records[("912828TY6", "2019-11-05")]["originalSecurityTerm"] == "10-Year"
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        rows = {f"{cusip}@{day}": (peer, versus_prior) for cusip, day, peer, versus_prior in con.execute(
+            "select cusip, auction_date, peer_term, bid_to_cover_vs_prior_6 from marts.fct_treasury_auctions "
+            "where cusip in ('9128286B1', '912828TY6')").fetchall()}
+    assert rows["9128286B1@2019-02-06"] == ("10-Year", None)  # the first 10-year of the sample
+    peer, versus_prior = rows["9128286B1@2019-04-10"]
+    assert peer == "10-Year" and versus_prior == pytest.approx(2.55 - 2.35)  # the only 10-year before it
+    assert rows["912828TY6@2019-11-05"][0] == "3-Year"

@@ -55,3 +55,21 @@ def test_an_alerts_table_built_before_the_fingerprint_is_recomputed_whole(sample
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "lacks _rules_fingerprint: recomputing every row once" in completed.stdout
     assert table_snapshot(db, "marts.fct_stress_alerts") == expected
+
+
+def test_regime_alerts_keep_a_regime_until_the_index_leaves_it_by_the_margin(sample_warehouse):
+    """October 2025 on the real sample: the index hovered around the calm/elevated edge and flipped the band six
+    times; the alert changes regime at most twice, and only a rise is an alert above info."""
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        band_changes = con.execute(
+            "select count(*) from (select obs_date, regime, lag(regime) over (order by obs_date) as previous "
+            "from marts.fct_market_stress_daily where regime is not null) "
+            "where regime <> previous and strftime(obs_date, '%Y-%m') = '2025-10'").fetchone()[0]
+        alerts = con.execute("select alert_date, observed_value, severity from marts.fct_stress_alerts "
+                             "where rule_id = 'regime_change' order by alert_date").fetchall()
+    october = [alert for alert in alerts if alert[0].strftime("%Y-%m") == "2025-10"]
+    assert band_changes == 6 and len(october) <= 2
+    previous = {alert[0]: level for alert, level in zip(alerts[1:], [row[1] for row in alerts[:-1]])}
+    for day, level, severity in alerts[1:]:
+        assert severity == ("critical" if level > previous[day] else "info"), day
+    assert len(alerts) == 31

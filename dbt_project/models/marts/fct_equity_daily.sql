@@ -154,10 +154,12 @@ below_average as (
 breaches as (
     select
         *,
-        -- a breach needs a known previous session that was not below (the first day with an SMA is no breach)
-        is_below_sma_200d
-            and not coalesce(lag(is_below_sma_200d) over (partition by symbol order by trade_date), true)
-            as is_sma_200d_breach,
+        -- a breach is a close below the 200-day SMA after a session that was not; unknown (null) while this
+        -- session's or the previous session's SMA is unknown
+        case
+            when sma_200d is not null and lag(sma_200d) over (partition by symbol order by trade_date) is not null
+                then is_below_sma_200d and not lag(is_below_sma_200d) over (partition by symbol order by trade_date)
+        end as is_sma_200d_breach,
         -- kept so fct_stress_alerts finds volume-spike crossings with a filter, not a window over all history
         lag(rel_volume_30d) over (partition by symbol order by trade_date) as previous_rel_volume_30d
     from below_average

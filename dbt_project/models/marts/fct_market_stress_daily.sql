@@ -92,11 +92,12 @@ final as (
     select
         obs_date,
         stress_index,
+        {%- set edges = var('stress_regime_edges') %}
         case
             when stress_index is null then null
-            when stress_index < 0 then 'calm'
-            when stress_index < 1 then 'elevated'
-            when stress_index < 2 then 'stressed'
+            when stress_index < {{ edges['elevated'] }} then 'calm'
+            when stress_index < {{ edges['stressed'] }} then 'elevated'
+            when stress_index < {{ edges['severe'] }} then 'stressed'
             else 'severe'
         end as regime,
         {%- for category in categories %}

@@ -163,18 +163,44 @@ losses_observations as (
     where unrealized_loss_to_equity_pct is not null
 ),
 
+{%- set edges = var('stress_regime_edges') %}
+{%- set regimes = ['elevated', 'stressed', 'severe'] %}
+
+regime_edges_seen as (
+    -- per band edge: the last session the index was at or above it, and the last it was a margin below it
+    select
+        obs_date,
+        {%- for regime in regimes %}
+        max(case when stress_index >= {{ edges[regime] }} then obs_date end)
+            over (order by obs_date rows between unbounded preceding and current row) as last_at_{{ regime }},
+        max(case when stress_index < {{ edges[regime] }} - {{ var('stress_regime_exit_margin') }} then obs_date end)
+            over (order by obs_date rows between unbounded preceding and current row) as last_left_{{ regime }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('fct_market_stress_daily') }}
+    where stress_index is not null
+),
+
+regime_levels as (
+    -- hysteresis: a regime is entered when the index reaches its edge and left only when it falls the exit margin
+    -- below it, so an index hovering at an edge does not flip the alert every session (0 calm ... 3 severe)
+    select
+        obs_date,
+        {%- for regime in regimes %}
+        case when last_at_{{ regime }} > coalesce(last_left_{{ regime }}, cast('1900-01-01' as date)) then 1 else 0 end{% if not loop.last %} +{% endif %}
+        {%- endfor %}
+            as level
+    from regime_edges_seen
+),
+
 regime_observations as (
     select
         'regime_change' as rule_id,
         obs_date as alert_date,
         'stress index' as subject,
-        case regime when 'calm' then 0.0 when 'elevated' then 1.0 when 'stressed' then 2.0 else 3.0 end
-            as observed_value,
-        lag(case regime when 'calm' then 0.0 when 'elevated' then 1.0 when 'stressed' then 2.0 else 3.0 end)
-            over (order by obs_date) as previous_value,
+        cast(level as double) as observed_value,
+        cast(lag(level) over (order by obs_date) as double) as previous_value,
         cast(null as double) as threshold_override
-    from {{ ref('fct_market_stress_daily') }}
-    where regime is not null
+    from regime_levels
 ),
 
 observations as (
@@ -229,7 +255,9 @@ final as (
         metric,
         observed_value,
         threshold,
-        severity,
+        -- rising stress is the alert; a regime left behind is information
+        case when rule_id = 'regime_change' and observed_value < previous_value then 'info' else severity end
+            as severity,
         case
             when rule_id = 'regime_change'
                 then description || ': from '
