@@ -73,3 +73,19 @@ def test_regime_alerts_keep_a_regime_until_the_index_leaves_it_by_the_margin(sam
     for day, level, severity in alerts[1:]:
         assert severity == ("critical" if level > previous[day] else "info"), day
     assert len(alerts) == 31
+
+
+def test_a_volume_spike_alerts_once_per_episode(sample_warehouse):
+    """Recomputed with pandas from the real sample's equity mart: an alert on the sessions above 1.4x volume that
+    follow 10 sessions without one (1,006 alerts when every re-crossing alerted, 499 now)."""
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        equity = con.execute("select symbol, trade_date, rel_volume_30d from marts.fct_equity_daily "
+                             "where symbol not in (select symbol from seeds.universe where sector = 'volatility')"
+                             " order by symbol, trade_date").df()
+        alerts = set(con.execute("select subject, alert_date from marts.fct_stress_alerts "
+                                 "where rule_id = 'volume_spike'").fetchall())
+    spike = equity.rel_volume_30d > 1.4
+    recent = spike.groupby(equity.symbol).transform(lambda days: days.shift(1).rolling(10, min_periods=1).max())
+    first_sessions = equity[spike & (recent != 1)]
+    expected = {(symbol, day.date()) for symbol, day in zip(first_sessions.symbol, first_sessions.trade_date)}
+    assert alerts == expected and len(alerts) == 499

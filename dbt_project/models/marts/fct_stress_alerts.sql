@@ -30,9 +30,19 @@ sessions_in_scope as (
     where _built_at = (select max(_built_at) from equity)
 ),
 
+equity_history as (
+    -- the volume rule looks back over an episode: the rewritten sessions and the 30 days before them
+    select * from equity
+    where trade_date >= (select {{ dbt.dateadd('day', -30, 'min(trade_date)') }} from sessions_in_scope)
+),
+
 {% else %}
 
 sessions_in_scope as (
+    select * from equity
+),
+
+equity_history as (
     select * from equity
 ),
 
@@ -63,17 +73,34 @@ vix_observations as (
     where symbol = 'VIX'
 ),
 
+volume_episodes as (
+    -- a spike alerts on the first session of an episode: compared with the highest relative volume of the
+    -- sessions before it (var alert_episode_sessions), a spike within them continues its episode
+    select
+        symbol,
+        trade_date,
+        rel_volume_30d,
+        max(rel_volume_30d) over (
+            partition by symbol
+            order by trade_date
+            rows between {{ var('alert_episode_sessions') }} preceding and 1 preceding
+        ) as recent_max_rel_volume_30d
+    from equity_history
+),
+
 volume_observations as (
-    -- the previous session's value comes with the row: no window over every symbol's history here
     select
         'volume_spike' as rule_id,
-        trade_date as alert_date,
-        symbol as subject,
-        rel_volume_30d as observed_value,
-        previous_rel_volume_30d as previous_value,
+        priced_assets.trade_date as alert_date,
+        priced_assets.symbol as subject,
+        volume_episodes.rel_volume_30d as observed_value,
+        volume_episodes.recent_max_rel_volume_30d as previous_value,
         cast(null as double) as threshold_override
     from priced_assets
-    where rel_volume_30d is not null
+    inner join volume_episodes
+        on priced_assets.symbol = volume_episodes.symbol
+        and priced_assets.trade_date = volume_episodes.trade_date
+    where volume_episodes.rel_volume_30d is not null
 ),
 
 breach_observations as (
