@@ -44,7 +44,7 @@ def test_the_sample_peaks_at_its_three_known_stress_events(sample_warehouse):
             "+ contribution_safe_assets + contribution_funding))) from marts.fct_market_stress_daily").fetchone()[0]
     # the April 2025 tariff shock, the August 2024 carry-trade unwind, Silicon Valley Bank in March 2023
     assert [month for month, _ in peaks] == ["2025-04", "2024-08", "2023-03"]
-    assert peaks[0][1] > 2 and peaks[2][1] > 1
+    assert peaks[0][1] > 2 and peaks[2][1] > 0.95  # SVB: 0.98, with FRED's spreads counted from their publication
     assert regimes["calm"] > regimes["elevated"] > regimes["stressed"] > 0
     assert contributions_add_up < 1e-12
 

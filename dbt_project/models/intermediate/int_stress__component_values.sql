@@ -1,4 +1,4 @@
--- Every stress component on its own sessions, oriented so that a higher value means more stress.
+-- Every stress component on the sessions its value was public, oriented so that a higher value means more stress.
 -- Categories follow the OFR Financial Stress Index: volatility, credit, equity, safe_assets, funding.
 with
 
@@ -98,12 +98,33 @@ funding as (
     where rates.ust_2y_pct is not null
 ),
 
-final as (
-    select * from vix
-    union all select * from spreads
-    union all select * from stocks
+fred_components as (
+    -- dated by their observation: what FRED says about that day
+    select * from spreads
     union all select * from safe_assets
     union all select * from funding
+),
+
+fred_published as (
+    -- FRED publishes a daily value the next business day (ICE's spreads, the Fed's yields): a value enters the
+    -- index on the date of the series' next row, and the newest one on the next calendar day (the next session
+    -- that forward filling reaches), so the index of an evening uses only what was public that evening
+    select
+        coalesce(
+            lead(obs_date) over (partition by component order by obs_date),
+            cast({{ dbt.dateadd('day', 1, 'obs_date') }} as date)
+        ) as obs_date,
+        component,
+        category,
+        value
+    from fred_components
+),
+
+final as (
+    -- Cboe's VIX and the price feed's bars are public the evening of their session
+    select * from vix
+    union all select * from stocks
+    union all select * from fred_published
 )
 
 select * from final

@@ -14,8 +14,8 @@ remaining_terms as (
     -- "9-Year 10-Month" -> 9.83 years (null for a bill's weeks or days)
     select
         *,
-        nullif(coalesce(try_cast(regexp_extract(security_term, '(\d+)-Year', 1) as integer), 0)
-            + coalesce(try_cast(regexp_extract(security_term, '(\d+)-Month', 1) as integer), 0) / 12.0, 0)
+        nullif(coalesce(try_cast(regexp_extract(security_term, '([0-9]+)-Year', 1) as integer), 0)
+            + coalesce(try_cast(regexp_extract(security_term, '([0-9]+)-Month', 1) as integer), 0) / 12.0, 0)
             as remaining_years
     from auctions
 ),
