@@ -48,12 +48,21 @@ def ledger_path_for(published: Path) -> Path:
 
 
 def recent_alerts(published: Path, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> list[Alert]:
-    """Alerts dated within `lookback_days` of the newest alert: history is not news."""
+    """Alerts dated within `lookback_days` of the newest alert, and any later: history is not news. The newest alert
+    is taken up to the index's last session (the evening), so a source that runs ahead of the others (auctions
+    already held when the price history stops) does not push the evening's alerts out of the window."""
     if not published.exists():
         return []
     with open_reader(published) as con:
         try:
-            newest = con.execute("select max(alert_date) from marts.fct_stress_alerts").fetchone()[0]
+            evening = con.execute("select max(obs_date) from marts.fct_market_stress_daily "
+                                  "where stress_index is not null").fetchone()[0]
+        except duckdb.CatalogException:  # alerts without an index: the newest alert is the evening
+            evening = None
+        try:
+            newest = con.execute(
+                "select coalesce(max(alert_date) filter (where alert_date <= $evening), max(alert_date)) "
+                "from marts.fct_stress_alerts", {"evening": evening}).fetchone()[0]
         except duckdb.CatalogException:
             return []
         if newest is None:

@@ -29,8 +29,8 @@ def test_the_report_exposure_lists_exactly_the_marts_the_report_reads():
     assert exposures()["evening_report"] == marts_named_in("report", "blocked_sources")
 
 
-def test_the_alert_webhook_exposure_lists_the_alerts_mart():
-    assert exposures()["alert_webhook"] == marts_named_in("alerts") == {"fct_stress_alerts"}
+def test_the_alert_webhook_exposure_lists_the_alerts_mart_and_the_index_that_dates_the_evening():
+    assert exposures()["alert_webhook"] == marts_named_in("alerts") == {"fct_stress_alerts", "fct_market_stress_daily"}
 
 
 def test_the_mcp_server_exposure_covers_every_mart_an_agent_can_reach():
