@@ -24,6 +24,21 @@ def sample_copy(tmp_path: Path) -> Path:
     return target
 
 
+def sample_as_of(target: Path, last_day: str, last_cpi_month: str | None = None) -> Path:
+    """The bundled sample as it stood on the evening of `last_day`: every price, VIX and FRED row after it removed,
+    and core CPI up to the month BLS had released by then (`last_cpi_month`, its first day)."""
+    if not target.exists():
+        shutil.copytree(SAMPLE_DATA_DIR, target)
+    originals = [*(SAMPLE_DATA_DIR / "prices").glob("*.csv"), SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv",
+                 *(SAMPLE_DATA_DIR / "fred").glob("*.csv")]
+    for original in originals:
+        last = last_cpi_month if original.stem == "CPILFESL" and last_cpi_month else last_day
+        lines = original.read_text().splitlines()
+        (target / original.relative_to(SAMPLE_DATA_DIR)).write_text(
+            "\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last)]) + "\n")
+    return target
+
+
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Path:
     """A warehouse built once per test session from the bundled sample; copy it before changing it."""

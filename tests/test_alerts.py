@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.alerts import (FailureAlert, deliver_alerts, deliver_failure_alert, idempotency_key,
                                   ledger_path_for, mask_url, recent_alerts)
-from tests.conftest import copy_warehouse, run_cli
+from tests.conftest import copy_warehouse, run_cli, sample_as_of
 
 SECRET_PATH = "/services/T0AAA/B0BBB/s3cr3tT0ken"
 
@@ -162,3 +162,19 @@ def test_stresswatch_run_delivers_the_runs_alerts_and_retracts_one_whose_data_wa
     retractions = [message for message in received[len(expected):] if message.get("kind") == "retraction"]
     assert [message["key"] for message in retractions] == ["2025-12-19|volume_spike|GOOGL"]
     assert len(received) == len(expected) + 1  # nothing else is sent again
+
+
+def test_a_cpi_release_is_delivered_the_evening_it_is_published_and_once(tmp_path, webhook, monkeypatch):
+    """The real sample as it stood on 2025-08-14 (core CPI through June), then on 2025-08-15 with July's core CPI:
+    3.05 % a year, the first above 3 % since June's 2.91 %, public by the 15th (var core_cpi_release_day)."""
+    url, received, _ = webhook
+    monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", url)
+    db, data = tmp_path / "stresswatch.duckdb", tmp_path / "data"
+    assert run_cli("run", "--db", str(db), "--data-dir", str(sample_as_of(data, "2025-08-14", "2025-06-01"))) == 0
+    assert not [alert for alert in received if alert["rule_id"] == "core_cpi_above_3"]
+
+    sample_as_of(data, "2025-08-15", "2025-07-01")  # the next evening: one more session, and July's CPI
+    assert run_cli("run", "--db", str(db), "--data-dir", str(data)) == 0
+    cpi = [alert for alert in received if alert["rule_id"] == "core_cpi_above_3"]
+    assert [(alert["alert_date"], alert["subject"]) for alert in cpi] == [("2025-08-15", "core CPI of 2025-07-01")]
+    assert deliver_alerts(db, url, log=lambda line: None).sent == ()  # asked again: nothing twice

@@ -1,27 +1,16 @@
 """The composite stress index: point-in-time, its regimes on the sample, and the history table."""
 
-import shutil
-from pathlib import Path
-
 import duckdb
 
 from orchestration.settings import SAMPLE_DATA_DIR
-from tests.conftest import run_cli, table_snapshot
+from tests.conftest import run_cli, sample_as_of, table_snapshot
 
 CUT = "2025-06-30"
 
 
-def _cut_everything_dated(source: Path, target: Path, last_day: str) -> None:
-    """The sample as it stood on `last_day`: every price and FRED row after it removed."""
-    shutil.copytree(source, target)
-    for path in [*(target / "prices").glob("*.csv"), target / "cboe" / "vix-daily.csv", *(target / "fred").glob("*.csv")]:
-        lines = path.read_text().splitlines()
-        path.write_text("\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last_day)]) + "\n")
-
-
 def test_values_up_to_a_cut_date_do_not_change_when_later_data_arrives(sample_warehouse, tmp_path):
     data = tmp_path / "data"
-    _cut_everything_dated(SAMPLE_DATA_DIR, data, CUT)
+    sample_as_of(data, CUT)
     db = tmp_path / "cut.duckdb"
     assert run_cli("run", "--db", str(db), "--data-dir", str(data)) == 0
     query = f"(select * from marts.fct_market_stress_daily where obs_date <= date '{CUT}')"

@@ -20,7 +20,9 @@ balances as (
             as afs_unrealized_loss_usd,
         max(case when concept = 'HeldToMaturitySecuritiesAccumulatedUnrecognizedHoldingLoss' then value end)
             as htm_unrealized_loss_usd,
-        max(case when concept = 'StockholdersEquity' then value end) as stockholders_equity_usd
+        max(case when concept = 'StockholdersEquity' then value end) as stockholders_equity_usd,
+        -- the first filing that reported the quarter: the day its figures were public
+        min(filed) as filed
     from facts
     group by cik, period_end
 ),
@@ -48,6 +50,7 @@ final as (
         htm_unrealized_loss_usd,
         stockholders_equity_usd,
         unrealized_loss_to_equity_pct,
+        filed,
         unrealized_loss_to_equity_pct
             - lag(unrealized_loss_to_equity_pct) over (partition by cik order by period_end) as change_qoq_pp
     from ratios

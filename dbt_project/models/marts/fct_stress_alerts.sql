@@ -154,10 +154,11 @@ auction_observations as (
 ),
 
 inflation_observations as (
+    -- period-dated data alerts on the day it was public (and is delivered then), naming its period
     select
         'core_cpi_above_3' as rule_id,
-        month as alert_date,
-        'core CPI' as subject,
+        core_cpi_published_date as alert_date,
+        'core CPI of ' || cast(month as {{ dbt.type_string() }}) as subject,
         core_cpi_yoy_pct as observed_value,
         lag(core_cpi_yoy_pct) over (order by month) as previous_value,
         cast(null as double) as threshold_override
@@ -169,25 +170,25 @@ margin_observations as (
     -- each quarter's change is its own event
     select
         'gross_margin_drop' as rule_id,
-        period_end as alert_date,
-        cik as subject,
+        filed as alert_date,
+        cik || ' quarter to ' || cast(period_end as {{ dbt.type_string() }}) as subject,
         gross_margin_change_qoq_bp as observed_value,
         cast(null as double) as previous_value,
         cast(null as double) as threshold_override
     from {{ ref('fct_company_fundamentals_quarterly') }}
-    where gross_margin_change_qoq_bp is not null
+    where gross_margin_change_qoq_bp is not null and filed is not null
 ),
 
 losses_observations as (
     select
         'unrealized_losses_25pct' as rule_id,
-        period_end as alert_date,
-        cik as subject,
+        filed as alert_date,
+        cik || ' quarter to ' || cast(period_end as {{ dbt.type_string() }}) as subject,
         unrealized_loss_to_equity_pct as observed_value,
         lag(unrealized_loss_to_equity_pct) over (partition by cik order by period_end) as previous_value,
         cast(null as double) as threshold_override
     from {{ ref('fct_securities_losses_quarterly') }}
-    where unrealized_loss_to_equity_pct is not null
+    where unrealized_loss_to_equity_pct is not null and filed is not null
 ),
 
 {%- set edges = var('stress_regime_edges') %}
