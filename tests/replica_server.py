@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import date, timedelta
+from functools import cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,14 +67,28 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
     answers each series' first request with a 503 page from a proxy, as FRED's load balancer does.
 
     Vintages (ALFRED: a request with realtime_start and realtime_end, fredapi's all-releases call): each file value
-    is one vintage starting the day after its date (the replica's convention: how soon FRED publishes a daily
-    series). `first_prints` {(series, date): (realtime_start, value)} gives some values an earlier vintage (made up
-    by a test): FRED's answer until `revised_on`, when the file's value, its revision, starts."""
+    is one vintage, starting (the replica's convention, the warehouse's own for data without vintages) the day after
+    its date for a daily series and the 15th of the next month for a monthly one. `first_prints` {(series, date):
+    (realtime_start, value)} gives some values an earlier vintage (made up by a test): FRED's answer until
+    `revised_on`, when the file's value, its revision, starts."""
     first_prints = first_prints or {}
+
+    @cache
+    def daily(series_id: str) -> bool:
+        days = [line[:10] for line in (fred_dir / f"{series_id}.csv").read_text().splitlines()[1:]]
+        span = date.fromisoformat(days[-1]) - date.fromisoformat(days[0])
+        return len(days) > span.days / 28 * 1.5  # far more rows than months
+
+    def published(series_id: str, day: str) -> str:
+        observed = date.fromisoformat(day)
+        if daily(series_id):
+            return (observed + timedelta(days=1)).isoformat()
+        next_month = date(observed.year + observed.month // 12, observed.month % 12 + 1, 15)
+        return next_month.isoformat()
 
     def vintages(series_id: str, day: str, value: str) -> list[tuple[str, str | None, str]]:
         if (series_id, day) not in first_prints:
-            return [((date.fromisoformat(day) + timedelta(days=1)).isoformat(), None, value)]
+            return [(published(series_id, day), None, value)]
         start, printed = first_prints[(series_id, day)]
         if revised_on is None:
             return [(start, None, printed)]

@@ -16,10 +16,10 @@ from tests.replica_server import (Replica, cboe_vix_history_answer, fiscal_data_
                                   fred_observations_answer, sec_companyfacts_answer, yahoo_chart_answer)
 
 FIRST_EVENING = "2025-12-19"  # the replica's last observation on the first evening; the second has the sample's
-# CPI for August 2025 as first published on 2025-09-11: the value is made up for the test (the first evening
+# CPI for August 2025 as first published on 2025-09-15: the value is made up for the test (the first evening
 # serves it); the second evening serves the sample's real value, 329.793, as its revision of 2025-12-31
 CPI_AUGUST = ("CPILFESL", "2025-08-01")
-CPI_FIRST_PRINT = ("2025-09-11", "330.101")
+CPI_FIRST_PRINT = ("2025-09-15", "330.101")
 CPI_REVISED_ON = "2025-12-31"
 SPLIT = ("NVDA", "2025-12-22", 4)  # made up: before it the feed served NVDA's real bars x4 (the pre-split basis)
 FAMILIES = ["prices", "fred", "treasury", "sec"]
@@ -128,16 +128,16 @@ def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_ne
         # the vintages: what FRED said about August's core CPI on each evening, and when each value was its answer
         as_of = {evening: con.execute(VALUE_AS_OF, {"series": CPI_AUGUST[0], "day": CPI_AUGUST[1],
                                                     "evening": evening}).fetchone()[0]
-                 for evening in ("2025-09-10", FIRST_EVENING, CPI_REVISED_ON)}
-        assert as_of == {"2025-09-10": None, FIRST_EVENING: first_print, CPI_REVISED_ON: 329.793}
+                 for evening in ("2025-09-14", FIRST_EVENING, CPI_REVISED_ON)}
+        assert as_of == {"2025-09-14": None, FIRST_EVENING: first_print, CPI_REVISED_ON: 329.793}
         assert con.execute("select realtime_start, realtime_end, value from raw.fred_vintages where series_id = $s "
                            "and obs_date = $d order by realtime_start", {"s": CPI_AUGUST[0], "d": CPI_AUGUST[1]}
-                           ).fetchall() == [(date(2025, 9, 11), date(2025, 12, 30), first_print),
+                           ).fetchall() == [(date(2025, 9, 15), date(2025, 12, 30), first_print),
                                             (date(2025, 12, 31), None, 329.793)]
     # the vintages were asked from a year before the last loaded CPI vintage (a monthly series' revision window)
     vintage_starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["realtime_start"][0]
                       for path in second["fred"].requests if "realtime_start" in path}
-    assert vintage_starts["CPILFESL"] == "2024-10-03" and vintage_starts["DGS10"] == "2025-12-10"
+    assert vintage_starts["CPILFESL"] == "2024-11-15" and vintage_starts["DGS10"] == "2025-12-10"
 
 
 def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
