@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.assets.alerts import stress_alerts_sent
 from orchestration.assets.claims import claim_checks_asset
 from orchestration.assets.dbt import stresswatch_dbt_models
+from orchestration.assets.derived import systemic_risk_daily
 from orchestration.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
                                           published_warehouse_asset)
 from orchestration.assets.raw import RAW_ASSETS
@@ -23,11 +24,11 @@ fct_claim_checks = claim_checks_asset(DBT_ALWAYS_BUILT)
 published_warehouse = published_warehouse_asset(
     [key for assets in RAW_ASSETS for key in assets.keys] + DBT_ALWAYS_BUILT + [fct_claim_checks.key])
 published_spark_marts = published_spark_marts_asset(
-    [key for assets in (*RAW_ASSETS, stresswatch_dbt_models) for key in assets.keys])
+    [key for assets in (*RAW_ASSETS, systemic_risk_daily, stresswatch_dbt_models) for key in assets.keys])
 evening_verdict = evening_verdict_asset([published_warehouse.key, evening_report.key, stress_alerts_sent.key])
 
 defs = dg.Definitions(
-    assets=[build_database, *RAW_ASSETS, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
+    assets=[build_database, *RAW_ASSETS, systemic_risk_daily, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
             evening_report, stress_alerts_sent, evening_verdict, published_spark_marts],
     jobs=[daily_job, spark_job],
     schedules=[daily_schedule],

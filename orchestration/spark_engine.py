@@ -31,17 +31,22 @@ def start_spark_build(db_path: Path, run_id: str) -> Path:
     return build
 
 
+SOURCE_SCHEMAS = ("raw", "derived")  # dbt's sources: the validated loads and what Python derived from them
+
+
 def export_raw_tables(build_db: Path, spark_build: Path) -> dict[str, int]:
-    """Copy every validated raw table of the DuckDB build to <spark build>/raw/<table>/ as Parquet."""
+    """Copy every table of the DuckDB build's source schemas to <spark build>/<schema>/<table>/ as Parquet."""
     exported: dict[str, int] = {}
     with duckdb.connect(str(build_db), read_only=True) as con:
-        tables = [name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
-        for table in tables:
-            target = spark_build / "raw" / table
+        tables = con.execute("select table_schema, table_name from information_schema.tables "
+                             "where table_schema in (select unnest(?::varchar[])) order by 1, 2",
+                             [list(SOURCE_SCHEMAS)]).fetchall()
+        for schema, table in tables:
+            target = spark_build / schema / table
             target.mkdir(parents=True)
-            con.execute(f"copy raw.{table} to '{target / 'part-0.parquet'}' (format parquet)")
-            exported[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+            con.execute(f"copy {schema}.{table} to '{target / 'part-0.parquet'}' (format parquet)")
+            exported[table if schema == "raw" else f"{schema}.{table}"] = con.execute(
+                f"select count(*) from {schema}.{table}").fetchone()[0]
     return exported
 
 
