@@ -203,7 +203,10 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_history(args: argparse.Namespace) -> int:
+    from orchestration.calibration import (FIRST_DAY, LAST_DAY, format_correlations, index_correlations,
+                                           load_yardsticks)
     from orchestration.history import episode_rows, format_episode_table
+    from orchestration.sandbox import open_reader
 
     db = args.db or (args.data_dir.resolve().parent / "stresswatch-history.duckdb")
     code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False,
@@ -212,7 +215,13 @@ def command_history(args: argparse.Namespace) -> int:
         return code
     print("\nThe stress index at known stress episodes, next to calm stretches "
           "(monthly mean and peak of the daily index)\n")
-    print(format_episode_table(episode_rows(resolve_settings(db, None, None).db_path)))
+    published = resolve_settings(db, None, None).db_path
+    print(format_episode_table(episode_rows(published)))
+    with open_reader(published) as con:
+        correlations = index_correlations(con, load_yardsticks())
+    print(f"\nWeekly correlation with the published stress indexes, {FIRST_DAY.year}-{LAST_DAY.year} (Friday weeks; "
+          "the components were chosen here, later years are a holdout)\n")
+    print(format_correlations(correlations))
     return 0
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from orchestration.blocked_sources import stale_relations
 from orchestration.market_calendar import last_sessions
 from orchestration.sandbox import open_reader
+from orchestration.stress_components import CATEGORIES
 
 REGIME_BANDS = [(-10, 0, "#e8f5e9", "calm"), (0, 1, "#fff8e1", "elevated"), (1, 2, "#ffe0b2", "stressed"),
                 (2, 10, "#ffcdd2", "severe")]
@@ -91,9 +92,8 @@ def stress_charts(con) -> list[Chart]:
     axis.legend(loc="upper left", ncol=5, fontsize=8)
     charts = [Chart(title, caption, _svg(figure))]
     figure, axis = plt.subplots(figsize=(10, 3.0))
-    categories = ["volatility", "credit", "equity", "safe_assets", "funding"]
-    colors = ["#6a1b9a", "#c62828", "#1565c0", "#2e7d32", "#ef6c00"]
-    for category, color in zip(categories, colors):
+    colors = ["#6a1b9a", "#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#00838f", "#5d4037", "#546e7a"]
+    for category, color in zip(CATEGORIES, colors):
         axis.plot(stress.obs_date, stress[f"contribution_{category}"], label=category.replace("_", " "),
                   color=color, linewidth=1)
     axis.axhline(0, color="black", linewidth=0.6)

@@ -12,6 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
 SAMPLE_DATA_DIR = WAREHOUSE_DIR / "sample"
+CALIBRATION_DIR = WAREHOUSE_DIR / "calibration"  # published stress indexes up to 2011: yardsticks, never inputs
 DEFAULT_DB_PATH = WAREHOUSE_DIR / "stresswatch.duckdb"
 
 # The FRED series a run loads; the live client asks for exactly these, replay loads whatever the data dir holds.

@@ -10,15 +10,7 @@ from orchestration.blocked_sources import stale_relations
 from orchestration.market_calendar import last_sessions
 from orchestration.sandbox import open_reader
 
-# component -> category, as in fct_market_stress_daily
-COMPONENTS = {
-    "vix_level": "volatility",
-    "hy_oas_level": "credit", "ig_oas_level": "credit", "hy_oas_change_3d": "credit",
-    "spx_drawdown": "equity", "spx_below_sma_200d": "equity", "megacap_correlation": "equity",
-    "ust_10y_move_5d": "safe_assets", "curve_inversion": "safe_assets", "breakeven_move_20d": "safe_assets",
-    "fed_funds_minus_2y": "funding",
-}
-CATEGORIES = ("volatility", "credit", "equity", "safe_assets", "funding")
+from orchestration.stress_components import CATEGORIES, COMPONENTS  # noqa: F401  (the MCP server reads them here)
 
 
 def component_contributions(row: dict) -> dict[str, float]:

@@ -101,7 +101,8 @@ MART_KEYS = {"fct_equity_daily": "symbol, trade_date", "fct_rates_daily": "obs_d
              "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",
              "fct_securities_losses_quarterly": "cik, period_end", "fct_megacap_daily": "trade_date",
              "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date",
-             "fct_market_stress_daily": "obs_date", "fct_stress_alerts": "alert_date, rule_id, subject"}
+             "fct_market_stress_daily": "obs_date", "fct_market_stress_first_release": "obs_date",
+             "fct_systemic_risk_daily": "obs_date", "fct_stress_alerts": "alert_date, rule_id, subject"}
 
 
 def mart_rows(db: Path, mart: str) -> list[tuple]:

@@ -67,8 +67,9 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
     answers each series' first request with a 503 page from a proxy, as FRED's load balancer does.
 
     Vintages (ALFRED: a request with realtime_start and realtime_end, fredapi's all-releases call): each file value
-    is one vintage, starting (the replica's convention, the warehouse's own for data without vintages) the day after
-    its date for a daily series and the 15th of the next month for a monthly one. `first_prints` {(series, date):
+    is one vintage, starting (the replica's convention, the warehouse's own for data without vintages) on the series'
+    next date with a value for a daily series (the next business day; the day after for the newest value) and the
+    15th of the next month for a monthly one. `first_prints` {(series, date):
     (realtime_start, value)} gives some values an earlier vintage (made up by a test): FRED's answer until
     `revised_on`, when the file's value, its revision, starts."""
     first_prints = first_prints or {}
@@ -79,10 +80,16 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
         span = date.fromisoformat(days[-1]) - date.fromisoformat(days[0])
         return len(days) > span.days / 28 * 1.5  # far more rows than months
 
+    @cache
+    def days_with_values(series_id: str) -> list[str]:
+        return [line[:10] for line in (fred_dir / f"{series_id}.csv").read_text().splitlines()[1:]
+                if line[11:].strip() not in ("", ".")]
+
     def published(series_id: str, day: str) -> str:
         observed = date.fromisoformat(day)
-        if daily(series_id):
-            return (observed + timedelta(days=1)).isoformat()
+        if daily(series_id):  # the next business day FRED has a value for (the Fed and ICE publish then)
+            later = [other for other in days_with_values(series_id) if other > day]
+            return later[0] if later else (observed + timedelta(days=1)).isoformat()
         next_month = date(observed.year + observed.month // 12, observed.month % 12 + 1, 15)
         return next_month.isoformat()
 

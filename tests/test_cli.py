@@ -26,7 +26,7 @@ def test_run_fills_every_raw_table_and_the_staging_views(built_db, capsys):
         staged = dict(con.execute(
             "select table_name, table_type from information_schema.tables where table_schema = 'staging'").fetchall())
         assert set(staged) == {"stg_prices__daily_bars", "stg_fred__observations", "stg_fred__vintages",
-                               "stg_treasury__auctions", "stg_sec__company_facts"}
+                               "stg_treasury__auctions", "stg_sec__company_facts", "stg_derived__systemic_risk"}
         spx = con.execute("select close from staging.stg_prices__daily_bars "
                           "where symbol = '^GSPC' and trade_date = date '2025-11-21'").fetchone()
         assert spx == pytest.approx((6602.990234375,))

@@ -39,7 +39,7 @@ def by_mart(results):
 
 def test_keys_come_from_the_uniqueness_tests_of_every_mart():
     keys = mart_keys()
-    assert len(keys) == 12
+    assert len(keys) == 14
     assert keys["fct_equity_daily"] == ["symbol", "trade_date"]
     assert keys["fct_stress_alerts"] == ["alert_date", "rule_id", "subject"]
     assert keys["fct_market_stress_daily"] == ["obs_date"]
@@ -91,4 +91,4 @@ def test_a_missing_mart_or_column_is_a_difference(sample_warehouse, parquet_twin
     assert results["fct_macro_monthly"].problems == ["column is_recession only in DuckDB"]
     assert results["fct_fibonacci_levels"].problems[0].startswith("no Spark mart at")
     assert run_cli("compare-engines", "--db", str(sample_warehouse), "--spark-dir", str(parquet_twin)) == 1
-    assert "The engines DIFFER: 10 of 12 marts identical" in capsys.readouterr().out
+    assert "The engines DIFFER: 12 of 14 marts identical" in capsys.readouterr().out

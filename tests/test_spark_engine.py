@@ -46,7 +46,7 @@ def test_every_mart_builds_on_spark_and_matches_duckdb(spark_run):
     spark_dir = spark_link_for(db)
     assert spark_dir.is_symlink() and spark_dir.resolve().parent == spark_runs_dir_for(db)
     results = compare_engines(db, spark_dir)
-    assert {r.mart for r in results} == set(mart_keys()) and len(results) == 12
+    assert {r.mart for r in results} == set(mart_keys()) and len(results) == 14
     for result in results:
         assert result.rows_spark > 0, result.mart
         assert result.rows_spark == result.rows_duckdb, result.mart

@@ -13,7 +13,8 @@ from tests.conftest import copy_warehouse, run_cli, run_dbt, table_snapshot
 
 MART_NAMES = ["fct_equity_daily", "fct_rates_daily", "fct_credit_spreads_daily", "fct_macro_monthly",
               "fct_treasury_auctions", "fct_company_fundamentals_quarterly", "fct_securities_losses_quarterly",
-              "fct_megacap_daily", "fct_fibonacci_levels", "fct_sector_rotation_daily"]
+              "fct_megacap_daily", "fct_fibonacci_levels", "fct_sector_rotation_daily", "fct_systemic_risk_daily",
+              "fct_market_stress_daily", "fct_market_stress_first_release"]
 
 
 def test_every_formula_unit_test_passes(sample_warehouse, tmp_path):
@@ -123,7 +124,9 @@ def test_each_mart_key_is_unique(sample_warehouse, mart):
             "fct_credit_spreads_daily": "obs_date", "fct_macro_monthly": "month",
             "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",
             "fct_securities_losses_quarterly": "cik, period_end", "fct_megacap_daily": "trade_date",
-            "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date"}[mart]
+            "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date",
+            "fct_systemic_risk_daily": "obs_date", "fct_market_stress_daily": "obs_date",
+            "fct_market_stress_first_release": "obs_date"}[mart]
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         total, distinct = con.execute(f"select count(*), count(distinct ({keys})) from marts.{mart}").fetchone()
     assert total == distinct > 0

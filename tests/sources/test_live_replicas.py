@@ -134,10 +134,11 @@ def test_every_source_live_equals_the_replay_build_and_the_next_evening_loads_ne
                            "and obs_date = $d order by realtime_start", {"s": CPI_AUGUST[0], "d": CPI_AUGUST[1]}
                            ).fetchall() == [(date(2025, 9, 15), date(2025, 12, 30), first_print),
                                             (date(2025, 12, 31), None, 329.793)]
-    # the vintages were asked from a year before the last loaded CPI vintage (a monthly series' revision window)
+    # the vintages were asked from a year before the last loaded CPI vintage (a monthly series' revision window), and
+    # from 10 days before the last DGS10 vintage (Friday 2025-12-19's value, published Monday 2025-12-22)
     vintage_starts = {parse_qs(urlsplit(path).query)["series_id"][0]: parse_qs(urlsplit(path).query)["realtime_start"][0]
                       for path in second["fred"].requests if "realtime_start" in path}
-    assert vintage_starts["CPILFESL"] == "2024-11-15" and vintage_starts["DGS10"] == "2025-12-10"
+    assert vintage_starts["CPILFESL"] == "2024-11-15" and vintage_starts["DGS10"] == "2025-12-12"
 
 
 def echoing_gateway(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:

@@ -10,6 +10,7 @@ component_values as (
 
 quantized as (
     select
+        basis,
         obs_date,
         component,
         category,
@@ -22,19 +23,20 @@ expanding as (
     select
         *,
         sum(value_exact) over (
-            partition by component order by obs_date rows between unbounded preceding and current row
+            partition by basis, component order by obs_date rows between unbounded preceding and current row
         ) as history_sum,
         sum(value_exact * value_exact) over (
-            partition by component order by obs_date rows between unbounded preceding and current row
+            partition by basis, component order by obs_date rows between unbounded preceding and current row
         ) as history_sum_of_squares,
         count(value_exact) over (
-            partition by component order by obs_date rows between unbounded preceding and current row
+            partition by basis, component order by obs_date rows between unbounded preceding and current row
         ) as history_sessions
     from quantized
 ),
 
 moments as (
     select
+        basis,
         obs_date,
         component,
         category,
@@ -53,6 +55,7 @@ moments as (
 
 final as (
     select
+        basis,
         obs_date,
         component,
         category,

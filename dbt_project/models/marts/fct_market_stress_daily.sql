@@ -1,116 +1,14 @@
-{%- set categories = {
-    'volatility': ['vix_level'],
-    'credit': ['hy_oas_level', 'ig_oas_level', 'hy_oas_change_3d'],
-    'equity': ['spx_drawdown', 'spx_below_sma_200d', 'megacap_correlation'],
-    'safe_assets': ['ust_10y_move_5d', 'curve_inversion', 'breakeven_move_20d'],
-    'funding': ['fed_funds_minus_2y'],
-} -%}
-
--- The composite stress index: on each VIX session, the mean of the category scores, each the mean of its components'
--- point-in-time z-scores (their latest, if no older than the staleness limit). Sums run in a fixed order, so a value
--- never depends on how the engine happens to group rows.
+-- The composite stress index on today's data: every value as FRED, Cboe and the price feed give it now, each counted
+-- from the evening it was first public (int_stress__index).
 with
 
-scores as (
-    select * from {{ ref('int_stress__component_scores') }}
-    where score is not null
-),
-
-index_days as (
-    select trade_date as obs_date from {{ ref('fct_equity_daily') }}
-    where symbol = 'VIX'
-),
-
-components as (
-    select distinct component from {{ ref('int_stress__component_values') }}
-),
-
-timeline as (
-    select obs_date, component, score, obs_date as scored_on, 0 as is_index_day
-    from scores
-    union all
-    select index_days.obs_date, components.component, cast(null as double), cast(null as date), 1
-    from index_days
-    cross join components
-),
-
-filled as (
-    select
-        obs_date,
-        component,
-        is_index_day,
-        {{ last_known_value('score', 'component', 'obs_date, is_index_day') }} as latest_score,
-        {{ last_known_value('scored_on', 'component', 'obs_date, is_index_day') }} as latest_scored_on
-    from timeline
-),
-
-current_scores as (
-    select obs_date, component, latest_score as score
-    from filled
-    where is_index_day = 1
-        and latest_scored_on >= cast({{ dbt.dateadd('day', -var('stress_max_staleness_days'), 'obs_date') }} as date)
-),
-
-pivoted as (
-    select
-        index_days.obs_date,
-        {%- for components_of_category in categories.values() %}
-        {%- for component in components_of_category %}
-        max(case when current_scores.component = '{{ component }}' then current_scores.score end) as z_{{ component }},
-        {%- endfor %}
-        {%- endfor %}
-        count(current_scores.score) as n_components
-    from index_days
-    left join current_scores on index_days.obs_date = current_scores.obs_date
-    group by index_days.obs_date
-),
-
-category_scores as (
-    select
-        *,
-        {%- for category, components_of_category in categories.items() %}
-        ({% for component in components_of_category %}coalesce(z_{{ component }}, 0){% if not loop.last %} + {% endif %}{% endfor %})
-            / nullif({% for component in components_of_category %}(case when z_{{ component }} is not null then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}, 0)
-            as score_{{ category }},
-        {%- endfor %}
-        {% for category in categories %}(case when {% for component in categories[category] %}z_{{ component }} is not null{% if not loop.last %} or {% endif %}{% endfor %} then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}
-            as n_categories
-    from pivoted
-),
-
-indexed as (
-    select
-        *,
-        case
-            when n_categories >= {{ var('stress_min_categories', 3) }}
-                then ({% for category in categories %}coalesce(score_{{ category }}, 0){% if not loop.last %} + {% endif %}{% endfor %}) / n_categories
-        end as stress_index
-    from category_scores
+stress_index as (
+    select * from {{ ref('int_stress__index') }}
 ),
 
 final as (
-    select
-        obs_date,
-        stress_index,
-        {%- set edges = var('stress_regime_edges') %}
-        case
-            when stress_index is null then null
-            when stress_index < {{ edges['elevated'] }} then 'calm'
-            when stress_index < {{ edges['stressed'] }} then 'elevated'
-            when stress_index < {{ edges['severe'] }} then 'stressed'
-            else 'severe'
-        end as regime,
-        {%- for category in categories %}
-        case when stress_index is not null then coalesce(score_{{ category }}, 0) / n_categories end as contribution_{{ category }},
-        {%- endfor %}
-        {%- for components_of_category in categories.values() %}
-        {%- for component in components_of_category %}
-        z_{{ component }},
-        {%- endfor %}
-        {%- endfor %}
-        n_components,
-        n_categories
-    from indexed
+    select * from stress_index
+    where value_basis = 'revised'
 )
 
 select * from final

@@ -23,13 +23,22 @@ ten_year_sessions as (
     where ust_10y_pct is not null
 ),
 
+ten_year_changes as (
+    select
+        *,
+        100 * (ust_10y_pct - lag(ust_10y_pct) over (order by obs_date)) as ust_10y_change_1d_bp
+    from ten_year_sessions
+),
+
 session_windows as (
     select
         *,
         lag(ust_10y_pct, {{ var('ust_change_sessions') }}) over (order by obs_date) as ust_10y_sessions_earlier_pct,
+        -- the Treasury market's own volatility (what the MOVE index prices): the spread of its daily moves
+        {{ trailing_stddev('ust_10y_change_1d_bp', 'obs_date', var('realized_vol_returns')) }} as ust_10y_realized_vol_20d_bp,
         max(ust_10y_pct) over (order by obs_date rows between {{ var('high_window_sessions') - 1 }} preceding and current row) as ust_10y_window_high_pct,
         count(ust_10y_pct) over (order by obs_date rows between {{ var('high_window_sessions') - 1 }} preceding and current row) as n_sessions_window
-    from ten_year_sessions
+    from ten_year_changes
 ),
 
 highest_since as (
@@ -53,6 +62,7 @@ final as (
         session_windows.breakeven_10y_pct,
         100 * (session_windows.ust_10y_pct - session_windows.ust_2y_pct) as curve_10y_2y_bp,
         100 * (session_windows.ust_10y_pct - session_windows.ust_10y_sessions_earlier_pct) as ust_10y_change_5d_bp,
+        session_windows.ust_10y_realized_vol_20d_bp,
         highest_since.ust_10y_highest_since,
         case
             when session_windows.n_sessions_window = {{ var('high_window_sessions') }}
