@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from orchestration.mcp_server import AGENT_TIMEOUT_SECONDS
@@ -303,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A daily market-stress warehouse: loads prices, FRED series, Treasury auctions and SEC facts "
                     "into DuckDB and derives the stress indicators with dbt.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version('stresswatch')}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="load every source and build the dbt models",
                               description="Materialize every asset in-process: the four raw loads, then dbt build.")
@@ -431,7 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # inside the try: a reader that left shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`stresswatch query ... | head`): it has what it wanted, so no traceback and no
+        # failure; stdout points at /dev/null so Python's own flush at exit stays quiet (Python's SIGPIPE note)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a one-line reason, not a traceback, for anything the run could not start with
         print(f"stresswatch {args.command} failed: {exc}", file=sys.stderr)
         return 1

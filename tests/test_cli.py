@@ -1,5 +1,8 @@
 """`stresswatch run` end to end on the bundled real sample, in-process."""
 
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -116,3 +119,26 @@ def test_a_backfill_with_its_ends_reversed_is_refused_before_any_run(tmp_path, c
     assert run_cli("backfill", "--from", "2025-11-21", "--to", "2025-11-17", "--db", str(db)) == 2
     assert "--to 2025-11-17 is before --from 2025-11-21" in capsys.readouterr().err
     assert not db.exists() and not (tmp_path / ".dagster").exists()  # nothing was started
+
+
+STRESSWATCH = Path(sys.executable).with_name("stresswatch")  # the console script a user types
+
+
+def test_version_prints_the_installed_release():
+    done = subprocess.run([str(STRESSWATCH), "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == f"stresswatch {version('stresswatch')}"
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(sample_warehouse, tmp_path):
+    """`stresswatch query ... | head -1`: the reader leaves after one line while 2.8 MB are still to come; the
+    command ends with status 0 and nothing on stderr (it used to print "Broken pipe" and exit 1)."""
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        query = subprocess.Popen([str(STRESSWATCH), "query", "--db", str(sample_warehouse), "--format", "csv",
+                                  "--max-rows", "100000", "select * from marts.fct_equity_daily"],
+                                 stdout=subprocess.PIPE, stderr=stderr)
+        header = query.stdout.readline()
+        query.stdout.close()
+        status = query.wait(timeout=120)
+    assert header.startswith(b"symbol,trade_date,close")
+    assert status == 0 and errors.read_text() == ""
