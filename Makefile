@@ -29,7 +29,7 @@ DBT_FILES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
 	$(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null)
 
 $(MANIFEST): $(STAMP) $(DBT_FILES)
-	$(BIN)/python -m orchestration.dbt_setup
+	$(BIN)/python -m orchestration.defs.dbt_setup
 
 install: $(STAMP) $(MANIFEST)
 
@@ -63,7 +63,7 @@ test: $(TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps
 
 # The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).
 dev: install
-	$(BIN)/python -m orchestration.instance $(CURDIR)/warehouse/.dagster
+	$(BIN)/python -m orchestration.defs.instance $(CURDIR)/warehouse/.dagster
 	DAGSTER_HOME=$(CURDIR)/warehouse/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/dagster dev -m orchestration.definitions
 

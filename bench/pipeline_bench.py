@@ -67,7 +67,7 @@ def pipeline_run(data_dir: Path, db: Path, log: Path) -> dict:
 
 def slowest_dbt_nodes(count: int = 5) -> dict[str, float]:
     """The newest run's slowest dbt nodes (models and tests), from its run_results.json."""
-    from orchestration.dbt_setup import project_target_dir
+    from orchestration.defs.dbt_setup import project_target_dir
 
     runs = sorted(project_target_dir().glob("stresswatch_dbt_models-*/run_results.json"),
                   key=lambda path: path.stat().st_mtime)
@@ -81,8 +81,8 @@ def slowest_dbt_nodes(count: int = 5) -> dict[str, float]:
 
 def spark_run(data_dir: Path, duckdb_db: Path, workdir: Path, log: Path) -> dict:
     """The same data's marts on Spark: a Spark run over a copy of the DuckDB warehouse, then the parity check."""
-    from orchestration.engine_parity import compare_engines
-    from orchestration.spark_engine import spark_link_for
+    from orchestration.publish.engine_parity import compare_engines
+    from orchestration.publish.spark_engine import spark_link_for
 
     db = workdir / "stresswatch.duckdb"
     workdir.mkdir(parents=True)

@@ -12,12 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.loading import connect, load_source
-from orchestration.plausibility import checks_table, tightest_moves
-from orchestration.raw_layer import RAW_TABLES
+from orchestration.ingest.loading import connect, load_source
+from orchestration.ingest.plausibility import checks_table, tightest_moves
+from orchestration.ingest.raw_layer import RAW_TABLES
 from orchestration.settings import resolve_settings
-from orchestration.sources.factory import build_client
-from orchestration.validation import ValidationGate
+from orchestration.ingest.sources.factory import build_client
+from orchestration.ingest.validation import ValidationGate
 
 
 def main(data_dir: Path, shown: int = 12) -> int:

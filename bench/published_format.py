@@ -21,7 +21,7 @@ import duckdb
 
 from bench.equity_peers import FLOOR_SQL
 from bench.synthetic import generate_universe
-from orchestration.publishing import STORAGE_TAG, storage_tag
+from orchestration.publish.publishing import STORAGE_TAG, storage_tag
 
 BIN = Path(sys.executable).parent
 SCAN_SQL = "select symbol, count(*), avg(close), max(volume) from raw.price_bars group by symbol"

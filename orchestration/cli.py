@@ -9,14 +9,14 @@ from datetime import date
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from orchestration.mcp_server import AGENT_TIMEOUT_SECONDS
-from orchestration.sandbox import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECONDS
+from orchestration.serve.mcp_server import AGENT_TIMEOUT_SECONDS
+from orchestration.serve.sandbox import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECONDS
 from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_settings
 
 
 def _failure_reason(result) -> str:
     """The failed step and its own message without Dagster's wrapping, else why the run itself failed."""
-    from orchestration.run_failures import describe_failure
+    from orchestration.defs.run_failures import describe_failure
 
     failure = describe_failure(result.all_events)
     if failure is None:
@@ -34,7 +34,7 @@ def _published_by(db_path: Path, run_id: str) -> bool:
     """Whether the published warehouse is the one this run wrote (a run with a blocked source still publishes)."""
     import duckdb
 
-    from orchestration.sandbox import open_reader
+    from orchestration.serve.sandbox import open_reader
 
     if not db_path.exists():
         return False
@@ -59,7 +59,7 @@ def _run_config(args: argparse.Namespace, run) -> dict:
 
 def _record_accepted(args: argparse.Namespace, run) -> None:
     """Write the moves confirmed with --accept into the accepted-moves file before the run reads it."""
-    from orchestration.plausibility import AcceptedMove, write_accepted
+    from orchestration.ingest.plausibility import AcceptedMove, write_accepted
 
     moves = [AcceptedMove.parse(text) for text in getattr(args, "accept", None) or []]
     reason = getattr(args, "reason", None) or "confirmed on the command line"
@@ -78,13 +78,13 @@ def command_run(args: argparse.Namespace) -> int:
     window = (f", backfill {args.backfill_from}..{args.backfill_to}" if getattr(args, "backfill_from", None) else "")
     print(f"StressWatch run: {run.mode} mode, data {run.data_dir if run.mode == 'replay' else 'live APIs'}, "
           f"warehouse {run.db_path}{window}", flush=True)
-    from orchestration.dbt_setup import prepare_manifest
+    from orchestration.defs.dbt_setup import prepare_manifest
 
     prepare_manifest()  # written by the install step; refreshed here only when a dbt file is newer
     import dagster as dg
 
     from orchestration import definitions
-    from orchestration.instance import persistent_instance
+    from orchestration.defs.instance import persistent_instance
 
     engine = getattr(args, "engine", "duckdb")
     # the run goes on the persistent instance: it is listed in the UI with its materializations and check results
@@ -92,8 +92,8 @@ def command_run(args: argparse.Namespace) -> int:
     target = definitions.spark_job_definition if engine == "spark" else definitions.daily_job_definition
     result = dg.execute_job(dg.reconstructable(target), instance=instance, run_config=_run_config(args, run),
                             raise_on_error=False)
-    from orchestration.run_failures import blocked_loads, load_warnings
-    from orchestration.summary import format_summary, market_snapshot, raw_summary
+    from orchestration.defs.run_failures import blocked_loads, load_warnings
+    from orchestration.serve.summary import format_summary, market_snapshot, raw_summary
 
     published = engine != "spark" and _published_by(run.db_path, result.run_id)
     succeeded = result.success and (engine == "spark" or published)  # a skipped publish step is no success
@@ -110,7 +110,7 @@ def command_run(args: argparse.Namespace) -> int:
         reason = " | ".join(blocked) if blocked else _failure_reason(result)
         print(f"stresswatch run failed: {reason}", file=sys.stderr)
         if published:
-            from orchestration.status import status_text
+            from orchestration.serve.status import status_text
 
             print(f"\nRun {result.run_id} published {run.db_path} without refreshing what reads the sources above "
                   f"(see marts.build_info)\n{status_text(run.db_path)}")
@@ -127,7 +127,7 @@ def command_run(args: argparse.Namespace) -> int:
     snapshot = market_snapshot(run.db_path)
     if snapshot:
         print("\nStress summary (latest data in the warehouse)\n" + "\n".join(snapshot))
-    from orchestration.status import status_text
+    from orchestration.serve.status import status_text
 
     print("\n" + status_text(run.db_path))
     report = run.report_path / "index.html"
@@ -155,7 +155,7 @@ def _report_spark_run(db_path: Path, run_id: str) -> int:
     import json
 
     from orchestration.settings import spark_link_for
-    from orchestration.spark_engine import BUILD_INFO_FILE
+    from orchestration.publish.spark_engine import BUILD_INFO_FILE
 
     link = spark_link_for(db_path)
     info = json.loads((link / BUILD_INFO_FILE).read_text())
@@ -168,8 +168,8 @@ def _report_spark_run(db_path: Path, run_id: str) -> int:
 
 
 def command_compare_engines(args: argparse.Namespace) -> int:
-    from orchestration.engine_parity import compare_engines, format_parity
-    from orchestration.sandbox import open_reader
+    from orchestration.publish.engine_parity import compare_engines, format_parity
+    from orchestration.serve.sandbox import open_reader
     from orchestration.settings import spark_link_for
 
     db = resolve_settings(args.db, None, None).db_path
@@ -185,8 +185,8 @@ def command_compare_engines(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from orchestration.report import build_report
-    from orchestration.sandbox import open_reader
+    from orchestration.serve.report import build_report
+    from orchestration.serve.sandbox import open_reader
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()
@@ -195,8 +195,8 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_status(args: argparse.Namespace) -> int:
-    from orchestration.sandbox import open_reader
-    from orchestration.status import status_text
+    from orchestration.serve.sandbox import open_reader
+    from orchestration.serve.status import status_text
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()  # a clear error when nothing was published yet
@@ -205,10 +205,10 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_history(args: argparse.Namespace) -> int:
-    from orchestration.calibration import (FIRST_DAY, LAST_DAY, format_correlations, index_correlations,
+    from orchestration.serve.calibration import (FIRST_DAY, LAST_DAY, format_correlations, index_correlations,
                                            load_yardsticks)
-    from orchestration.history import episode_rows, format_episode_table
-    from orchestration.sandbox import open_reader
+    from orchestration.serve.history import episode_rows, format_episode_table
+    from orchestration.serve.sandbox import open_reader
 
     db = args.db or (args.data_dir.resolve().parent / "stresswatch-history.duckdb")
     code = command_run(argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False,
@@ -230,9 +230,9 @@ def command_history(args: argparse.Namespace) -> int:
 def command_check_note(args: argparse.Namespace) -> int:
     import json
 
-    from orchestration.analyst import format_rows
-    from orchestration.claims import check_note, format_verdicts, load_claims, verdict_records
-    from orchestration.sandbox import open_reader
+    from orchestration.serve.analyst import format_rows
+    from orchestration.serve.claims import check_note, format_verdicts, load_claims, verdict_records
+    from orchestration.serve.sandbox import open_reader
 
     note, claims = load_claims(args.file)
     with open_reader(resolve_settings(args.db, None, None).db_path) as con:
@@ -250,8 +250,8 @@ def command_check_note(args: argparse.Namespace) -> int:
 
 
 def command_query(args: argparse.Namespace) -> int:
-    from orchestration.analyst import format_rows
-    from orchestration.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, run_statement
+    from orchestration.serve.analyst import format_rows
+    from orchestration.serve.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, run_statement
 
     try:
         result = run_statement(resolve_settings(args.db, None, None).db_path, args.sql, max_rows=args.max_rows,
@@ -270,7 +270,7 @@ def command_query(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from orchestration.analyst import export_marts
+    from orchestration.serve.analyst import export_marts
 
     written = export_marts(resolve_settings(args.db, None, None).db_path, args.parquet)
     for mart, rows in written.items():
@@ -279,8 +279,8 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def command_mcp(args: argparse.Namespace) -> int:
-    from orchestration.mcp_server import build_server
-    from orchestration.sandbox import open_reader
+    from orchestration.serve.mcp_server import build_server
+    from orchestration.serve.sandbox import open_reader
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()  # a clear error before the client connects when nothing was published yet
@@ -290,7 +290,7 @@ def command_mcp(args: argparse.Namespace) -> int:
 
 
 def command_docs(args: argparse.Namespace) -> int:
-    from orchestration.validation import build_data_docs
+    from orchestration.ingest.validation import build_data_docs
 
     docs = build_data_docs(resolve_settings(args.db, None, None).gx_root)
     for remote in docs.remote_resources:  # a GX upgrade that loads a new CDN file: the page needs the network

@@ -2,19 +2,19 @@
 
 import dagster as dg
 
-from orchestration.assets.alerts import stress_alerts_sent
-from orchestration.assets.claims import claim_checks_asset
-from orchestration.assets.dbt import stresswatch_dbt_models
-from orchestration.assets.derived import systemic_risk_daily
-from orchestration.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
+from orchestration.defs.assets.alerts import stress_alerts_sent
+from orchestration.defs.assets.claims import claim_checks_asset
+from orchestration.defs.assets.dbt import stresswatch_dbt_models
+from orchestration.defs.assets.derived import systemic_risk_daily
+from orchestration.defs.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
                                           published_warehouse_asset)
-from orchestration.assets.raw import RAW_ASSETS
-from orchestration.assets.report import evening_report
-from orchestration.dbt_setup import dbt_resource
-from orchestration.progress import progress_logger
-from orchestration.resources import WarehouseResource
-from orchestration.schedules import daily_job, daily_schedule, spark_job
-from orchestration.sensors import run_failure_alerts
+from orchestration.defs.assets.raw import RAW_ASSETS
+from orchestration.defs.assets.report import evening_report
+from orchestration.defs.dbt_setup import dbt_resource
+from orchestration.defs.progress import progress_logger
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.schedules import daily_job, daily_schedule, spark_job
+from orchestration.defs.sensors import run_failure_alerts
 
 # A source that could not be loaded leaves its readers out of the dbt build, and Dagster skips every step downstream of
 # an output that was not yielded. The steps after dbt therefore hang on what dbt always builds, the seeds, so that the

@@ -57,7 +57,7 @@ def copy_warehouse(source: Path, target: Path) -> Path:
 
 def run_dbt(db: Path, *args: str, target_path: Path, project_dir: Path | None = None) -> subprocess.CompletedProcess:
     """Run the project's dbt (or a copy of it) against a warehouse, with artifacts in a private target folder."""
-    from orchestration.dbt_setup import dbt_executable
+    from orchestration.defs.dbt_setup import dbt_executable
     from orchestration.settings import DBT_PROJECT_DIR
 
     project_dir = project_dir or DBT_PROJECT_DIR
@@ -73,7 +73,7 @@ def dagster_instance(home: Path):
     """A persistent Dagster instance (SQLite run and event storage) in `home`, as the daemon and the UI use."""
     import dagster as dg
 
-    from orchestration.instance import ensure_dagster_home
+    from orchestration.defs.instance import ensure_dagster_home
 
     return dg.DagsterInstance.from_config(str(ensure_dagster_home(home)))
 

@@ -206,7 +206,7 @@ def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: b
     from datetime import datetime, timezone
     from urllib.parse import unquote
 
-    from orchestration.sources.data_dir import symbol_for_price_file
+    from orchestration.ingest.sources.data_dir import symbol_for_price_file
 
     files = {symbol_for_price_file(path): path for path in sorted(prices_dir.glob("*.csv"))}
     asked: set[str] = set()
@@ -255,7 +255,7 @@ def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False
     from a data directory's real treasury/*.json: its Fiscal Data records as they are, its TreasuryDirect records
     under Fiscal Data's field names (missing written "null", dates without their time), each auction once.
     `fail_first` answers the first request 503."""
-    from orchestration.sources.parse_treasury import FIELD_NAMES
+    from orchestration.ingest.sources.parse_treasury import FIELD_NAMES
 
     records: dict[tuple[str, str], dict] = {}
     for path in sorted(treasury_dir.glob("*.json")):

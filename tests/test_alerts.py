@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
-from orchestration.alerts import (FailureAlert, deliver_alerts, deliver_failure_alert, idempotency_key,
+from orchestration.serve.alerts import (FailureAlert, deliver_alerts, deliver_failure_alert, idempotency_key,
                                   ledger_path_for, mask_url, recent_alerts)
 from tests.conftest import copy_warehouse, run_cli, sample_as_of
 

@@ -4,9 +4,9 @@ history` printing the per-component table."""
 import pandas as pd
 import pytest
 
-from orchestration.calibration import LAST_DAY, correlate, load_yardsticks, weekly_mean
+from orchestration.serve.calibration import LAST_DAY, correlate, load_yardsticks, weekly_mean
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.stress_components import COMPONENTS, stress_categories
+from orchestration.serve.stress_components import COMPONENTS, stress_categories
 from tests.conftest import copy_warehouse, run_cli
 
 

@@ -5,7 +5,7 @@ import json
 import duckdb
 import pytest
 
-from orchestration.claims import ClaimsFileError, check_claim, load_claims, parse_claim
+from orchestration.serve.claims import ClaimsFileError, check_claim, load_claims, parse_claim
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import run_cli
 

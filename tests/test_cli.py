@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.raw_layer import RAW_TABLES
+from orchestration.ingest.raw_layer import RAW_TABLES
 from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.instance import ensure_dagster_home
+from orchestration.defs.instance import ensure_dagster_home
 from orchestration.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.raw_layer import RAW_TABLES
+from orchestration.ingest.raw_layer import RAW_TABLES
 from orchestration.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
 from tests.conftest import assert_same_marts, dagster_instance, execute_daily, failure_of, raw_rows
 
@@ -46,7 +46,7 @@ def test_dagster_job_execute_in_a_fresh_clone_publishes_the_same_marts_as_the_cl
     assert before.returncode != 0 and "make install" in before.stdout + before.stderr
 
     # the install step's manifest preparation (what `make install` runs), then Dagster's own entry point
-    prepared = subprocess.run([sys.executable, "-m", "orchestration.dbt_setup"], cwd=clone, capture_output=True,
+    prepared = subprocess.run([sys.executable, "-m", "orchestration.defs.dbt_setup"], cwd=clone, capture_output=True,
                               text=True, timeout=300)
     assert prepared.returncode == 0, prepared.stderr
     assert (clone / "dbt_project" / "target" / "manifest.json").is_file()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.loading import load_source
+from orchestration.ingest.loading import load_source
 from orchestration.settings import DEFAULT_OVERLAP_DAYS, SAMPLE_DATA_DIR, gx_root_for
-from orchestration.sources.replay import ReplayPriceClient
-from orchestration.validation import ValidationGate
+from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.ingest.validation import ValidationGate
 from tests.conftest import copy_warehouse, run_cli
 from tests.test_report import run_chromium
 

@@ -9,7 +9,7 @@ from importlib.metadata import version
 import dagster_dbt.core.resource as dagster_dbt_resource
 import pytest
 
-from orchestration.dbt_setup import dbt_resource, keep_partial_parse, prune_run_targets
+from orchestration.defs.dbt_setup import dbt_resource, keep_partial_parse, prune_run_targets
 
 
 def test_the_dbt_resource_knows_its_version_without_asking_pypi(monkeypatch):

@@ -42,7 +42,7 @@ def test_each_raw_asset_has_an_expectations_check_that_blocks_only_its_readers()
 
 
 def test_live_loads_carry_a_retry_policy_with_backoff_and_jitter():
-    from orchestration.assets.raw import RAW_ASSETS
+    from orchestration.defs.assets.raw import RAW_ASSETS
 
     for assets_def in RAW_ASSETS:
         policy = assets_def.op.retry_policy

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engine_parity import compare_engines, mart_keys
+from orchestration.publish.engine_parity import compare_engines, mart_keys
 from tests.conftest import run_cli
 
 

@@ -4,10 +4,10 @@ Fiscal Data (127.0.0.1, recorded real payload): retried and loaded; or one failu
 import duckdb
 
 import dagster as dg
-from orchestration.alerts import failure_ledger_path_for, recent_alerts
-from orchestration.resources import WarehouseResource
-from orchestration.sensors import run_failure_alerts
-from orchestration.status import status_text
+from orchestration.serve.alerts import failure_ledger_path_for, recent_alerts
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.sensors import run_failure_alerts
+from orchestration.serve.status import status_text
 from tests.conftest import FIXTURES, copy_warehouse, dagster_instance, execute_daily, mart_rows
 from tests.replica_server import Replica
 
@@ -86,7 +86,7 @@ def test_a_source_failing_for_good_alerts_once_and_the_other_marts_are_published
 
 def test_the_evening_after_a_blocked_source_rebuilds_the_incremental_marts_whole(sample_warehouse, tmp_path):
     """An incremental mart left stale for a while would otherwise catch up only its newest sessions."""
-    from orchestration.blocked_sources import stale_relations
+    from orchestration.ingest.blocked_sources import stale_relations
     from tests.conftest import assert_same_marts
 
     db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from orchestration.freshness import SOURCES_YML, deadlines, freshness_verdict
+from orchestration.ingest.freshness import SOURCES_YML, deadlines, freshness_verdict
 
 NY = ZoneInfo("America/New_York")
 

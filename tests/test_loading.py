@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.loading import LoadError, load_source, merge_reports
-from orchestration.raw_layer import RAW_TABLES, loaded_ranges
-from orchestration.sources.replay import ReplayPriceClient, read_tail
-from orchestration.validation import Failure, ValidationReport
+from orchestration.ingest.loading import LoadError, load_source, merge_reports
+from orchestration.ingest.raw_layer import RAW_TABLES, loaded_ranges
+from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
+from orchestration.ingest.validation import Failure, ValidationReport
 from tests.conftest import FIXTURES, copy_warehouse, raw_rows, run_cli, table_snapshot
 from tests.test_validation_gate import edit_csv_line, set_field, spy
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from orchestration.market_calendar import (is_early_close, is_session, last_sessions, previous_session,
+from orchestration.ingest.market_calendar import (is_early_close, is_session, last_sessions, previous_session,
                                            sessions_between)
 
 

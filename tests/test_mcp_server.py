@@ -10,8 +10,8 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from orchestration.alerts import ledger_path_for
-from orchestration.publishing import build_path_for
+from orchestration.serve.alerts import ledger_path_for
+from orchestration.publish.publishing import build_path_for
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import copy_warehouse
 from tests.test_sandbox import ENDLESS_CROSS_JOIN, digests, hostile_statements

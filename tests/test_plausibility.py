@@ -6,11 +6,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.loading import load_source
-from orchestration.plausibility import AcceptedMove, read_accepted, write_accepted
+from orchestration.ingest.loading import load_source
+from orchestration.ingest.plausibility import AcceptedMove, read_accepted, write_accepted
 from orchestration.settings import resolve_settings
-from orchestration.sources.factory import build_client
-from orchestration.validation import ValidationGate
+from orchestration.ingest.sources.factory import build_client
+from orchestration.ingest.validation import ValidationGate
 
 EXCERPTS = Path(__file__).parent / "fixtures" / "plausibility"
 

@@ -7,8 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.price_basis import find_rebased
-from orchestration.raw_layer import RAW_TABLES, ensure_raw_schema, upsert
+from orchestration.ingest.price_basis import find_rebased
+from orchestration.ingest.raw_layer import RAW_TABLES, ensure_raw_schema, upsert
 from tests.conftest import FIXTURES
 
 TABLE = RAW_TABLES["price_bars"]

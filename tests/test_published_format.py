@@ -10,7 +10,7 @@ import duckdb
 import pytest
 import sqlalchemy
 
-from orchestration.publishing import STORAGE_TAG, prepare_build, publish, storage_tag
+from orchestration.publish.publishing import STORAGE_TAG, prepare_build, publish, storage_tag
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import copy_warehouse
 

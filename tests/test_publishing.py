@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import sqlalchemy
 
-from orchestration.publishing import build_path_for, failed_path_for
+from orchestration.publish.publishing import build_path_for, failed_path_for
 from tests.conftest import copy_warehouse, run_cli
 from tests.dbt_project.test_marts import _cut_prices
 from orchestration.settings import SAMPLE_DATA_DIR

@@ -4,8 +4,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.raw_layer import RAW_TABLES, BatchKeyError, check_batch_keys, ensure_raw_schema, upsert
-from orchestration.sources.parse_prices import read_price_file
+from orchestration.ingest.raw_layer import RAW_TABLES, BatchKeyError, check_batch_keys, ensure_raw_schema, upsert
+from orchestration.ingest.sources.parse_prices import read_price_file
 from tests.conftest import FIXTURES
 
 PRICES = RAW_TABLES["price_bars"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.report import build_report
+from orchestration.serve.report import build_report
 from tests.conftest import run_cli
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.alerts import ledger_path_for
-from orchestration.publishing import build_path_for
-from orchestration.sandbox import RefusedStatement, check_statement, run_statement
+from orchestration.serve.alerts import ledger_path_for
+from orchestration.publish.publishing import build_path_for
+from orchestration.serve.sandbox import RefusedStatement, check_statement, run_statement
 from tests.conftest import copy_warehouse, run_cli
 
 

@@ -42,7 +42,7 @@ def test_other_exchange_holidays_are_skipped_too():
 
 
 def test_every_writing_job_carries_the_writer_tag_the_run_queue_limits():
-    from orchestration.instance import DAGSTER_YAML, WRITER_TAG
+    from orchestration.defs.instance import DAGSTER_YAML, WRITER_TAG
 
     for name in ("stresswatch_daily", "stresswatch_spark"):
         assert defs.resolve_job_def(name).tags[WRITER_TAG] == "warehouse"

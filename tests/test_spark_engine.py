@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.engine_parity import compare_engines, mart_keys
-from orchestration.publishing import build_path_for
+from orchestration.publish.engine_parity import compare_engines, mart_keys
+from orchestration.publish.publishing import build_path_for
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.spark_engine import publish_spark_build, spark_link_for, spark_runs_dir_for
+from orchestration.publish.spark_engine import publish_spark_build, spark_link_for, spark_runs_dir_for
 from tests.conftest import copy_warehouse, run_cli
 from tests.test_validation_gate import edit_csv_line, set_field, spy
 

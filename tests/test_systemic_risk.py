@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.derived_layer import SYSTEMIC_RISK_TABLE, refresh_systemic_risk, systemic_universe
-from orchestration.market_calendar import sessions_between
-from orchestration.systemic_risk import absorption_ratio, session_returns, systemic_risk_daily, turbulence
+from orchestration.ingest.derived_layer import SYSTEMIC_RISK_TABLE, refresh_systemic_risk, systemic_universe
+from orchestration.ingest.market_calendar import sessions_between
+from orchestration.ingest.systemic_risk import absorption_ratio, session_returns, systemic_risk_daily, turbulence
 from tests.conftest import FIXTURES
 
 # Four sessions of three assets, each column mean zero: a = 2u + v, b = 2u - v, c = w for orthogonal u, v, w of

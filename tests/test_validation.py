@@ -3,10 +3,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from orchestration.raw_layer import RAW_TABLES
-from orchestration.sources.parse_prices import read_price_file
-from orchestration.sources.replay import ReplayTreasuryClient
-from orchestration.validation import ValidationGate, prepare_frame
+from orchestration.ingest.raw_layer import RAW_TABLES
+from orchestration.ingest.sources.parse_prices import read_price_file
+from orchestration.ingest.sources.replay import ReplayTreasuryClient
+from orchestration.ingest.validation import ValidationGate, prepare_frame
 from tests.conftest import FIXTURES
 
 PRICES = RAW_TABLES["price_bars"]

@@ -9,13 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.blocked_sources import marts_reading
-from orchestration.dbt_setup import dbt_project
-from orchestration.loading import load_source
-from orchestration.raw_layer import RAW_TABLES
+from orchestration.ingest.blocked_sources import marts_reading
+from orchestration.defs.dbt_setup import dbt_project
+from orchestration.ingest.loading import load_source
+from orchestration.ingest.raw_layer import RAW_TABLES
 from orchestration.settings import resolve_settings
-from orchestration.sources.factory import build_client
-from orchestration.validation import ValidationGate
+from orchestration.ingest.sources.factory import build_client
+from orchestration.ingest.validation import ValidationGate
 from tests.conftest import copy_warehouse, run_cli, table_fingerprint
 
 RAW = [table.qualified for table in RAW_TABLES.values()]

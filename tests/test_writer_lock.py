@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT, build_path_for
-from orchestration.writer_lock import WarehouseBusyError, WriterLock, lock_path_for
+from orchestration.publish.writer_lock import WarehouseBusyError, WriterLock, lock_path_for
 from tests.conftest import assert_same_marts, copy_warehouse, dagster_instance, execute_daily, failure_of
 
 
@@ -60,7 +60,7 @@ def test_a_second_run_is_refused_while_one_writes_and_the_published_file_stays_w
 
 def test_the_lock_is_released_when_its_holder_dies(tmp_path):
     db = tmp_path / "w.duckdb"
-    script = (f"from orchestration.writer_lock import WriterLock; from pathlib import Path; import os; "
+    script = (f"from orchestration.publish.writer_lock import WriterLock; from pathlib import Path; import os; "
               f"WriterLock(Path({str(db)!r}), 'doomed').acquire(); os._exit(0)")  # no release: a killed run
     subprocess.run([sys.executable, "-c", script], check=True, cwd=PROJECT_ROOT)
     lock = WriterLock(db, "next").acquire()  # the kernel dropped the dead process's lock

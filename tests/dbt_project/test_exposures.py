@@ -3,8 +3,8 @@
 import json
 import re
 
-from orchestration.claims import MARTS as CLAIM_MARTS
-from orchestration.dbt_setup import require_manifest
+from orchestration.serve.claims import MARTS as CLAIM_MARTS
+from orchestration.defs.dbt_setup import require_manifest
 from orchestration.settings import PROJECT_ROOT
 
 

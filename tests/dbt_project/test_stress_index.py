@@ -3,7 +3,7 @@
 import duckdb
 
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.stress_components import CATEGORIES
+from orchestration.serve.stress_components import CATEGORIES
 from tests.conftest import run_cli, sample_as_of, table_snapshot
 
 CUT = "2025-06-30"

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 import responses
 
-from orchestration.sources.errors import MissingCredentialError
-from orchestration.sources.http import HttpError, PoliteSession
-from orchestration.sources.live_fred import LiveFredClient
-from orchestration.sources.live_sec import COMPANYFACTS_URL, LiveSecClient
-from orchestration.sources.live_treasury import AUCTIONS_URL, LiveTreasuryClient
+from orchestration.ingest.sources.errors import MissingCredentialError
+from orchestration.ingest.sources.http import HttpError, PoliteSession
+from orchestration.ingest.sources.live_fred import LiveFredClient
+from orchestration.ingest.sources.live_sec import COMPANYFACTS_URL, LiveSecClient
+from orchestration.ingest.sources.live_treasury import AUCTIONS_URL, LiveTreasuryClient
 from tests.conftest import FIXTURES
 
 

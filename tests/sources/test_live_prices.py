@@ -8,13 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.loading import load_source
+from orchestration.ingest.loading import load_source
 from orchestration.settings import SAMPLE_DATA_DIR, live_price_symbols
-from orchestration.sources.http import PoliteSession
-from orchestration.sources.live_prices import LivePriceClient
-from orchestration.sources.live_vix import CboeVixHistory
-from orchestration.sources.replay import ReplayPriceClient
-from orchestration.validation import ValidationGate
+from orchestration.ingest.sources.http import PoliteSession
+from orchestration.ingest.sources.live_prices import LivePriceClient
+from orchestration.ingest.sources.live_vix import CboeVixHistory
+from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.ingest.validation import ValidationGate
 from tests.replica_server import cboe_vix_history_answer, yahoo_chart_answer
 
 BAR_COLUMNS = ["symbol", "trade_date", "open", "high", "low", "close", "volume"]

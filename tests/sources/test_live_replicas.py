@@ -9,7 +9,7 @@ from xml.sax.saxutils import quoteattr
 
 import duckdb
 
-from orchestration.run_failures import load_warnings
+from orchestration.defs.run_failures import load_warnings
 from orchestration.settings import SAMPLE_DATA_DIR, live_price_symbols, live_sec_ciks
 from tests.conftest import assert_same_marts, copy_warehouse, dagster_instance, execute_daily, failure_of
 from tests.replica_server import (Replica, cboe_vix_history_answer, fiscal_data_auctions_answer,

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.http import PoliteSession
-from orchestration.sources.live_vix import CboeVixHistory
-from orchestration.sources.replay import ReplayPriceClient
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.http import PoliteSession
+from orchestration.ingest.sources.live_vix import CboeVixHistory
+from orchestration.ingest.sources.replay import ReplayPriceClient
 from tests.replica_server import cboe_vix_history_answer
 
 VIX_FILE = SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv"

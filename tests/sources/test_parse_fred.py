@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.parse_fred import parse_fred_csv, parse_fred_observations_json, read_fred_file
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.parse_fred import parse_fred_csv, parse_fred_observations_json, read_fred_file
 from tests.conftest import FIXTURES
 
 

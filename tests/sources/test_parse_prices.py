@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.parse_prices import parse_price_csv, read_price_file
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.parse_prices import parse_price_csv, read_price_file
 from tests.conftest import FIXTURES
 
 
@@ -62,7 +62,7 @@ def test_rows_of_null_prices_are_not_sessions():
 
 
 def fixture_files() -> list:
-    from orchestration.sources.parse_prices import PriceFile
+    from orchestration.ingest.sources.parse_prices import PriceFile
 
     folder = FIXTURES / "prices"
     return [PriceFile((folder / "SPY.csv").read_bytes(), "SPY.csv", "SPY", "prices/SPY.csv"),
@@ -75,7 +75,7 @@ def fixture_files() -> list:
 def test_many_files_parsed_at_once_equal_one_parse_per_file():
     import pandas as pd
 
-    from orchestration.sources.parse_prices import parse_price_files
+    from orchestration.ingest.sources.parse_prices import parse_price_files
 
     files = fixture_files()
     together = parse_price_files(files)
@@ -91,7 +91,7 @@ def test_many_files_parsed_at_once_equal_one_parse_per_file():
 def test_a_bad_file_among_many_is_named_as_a_single_parse_would():
     from dataclasses import replace
 
-    from orchestration.sources.parse_prices import parse_price_files
+    from orchestration.ingest.sources.parse_prices import parse_price_files
 
     files = fixture_files()
     files[3] = replace(files[3], content=files[3].content.replace(b"2025-11-12,", b"2025-11-12,abc", 1))

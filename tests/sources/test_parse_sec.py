@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.parse_sec import parse_companyfacts, read_companyfacts_file
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.parse_sec import parse_companyfacts, read_companyfacts_file
 from tests.conftest import FIXTURES
 
 

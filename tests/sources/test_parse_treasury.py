@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.parse_treasury import merge_auction_files, parse_treasury_payload, read_treasury_file
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.parse_treasury import merge_auction_files, parse_treasury_payload, read_treasury_file
 from tests.conftest import FIXTURES
 
 

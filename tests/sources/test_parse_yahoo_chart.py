@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.parse_yahoo_chart import ChartNotFound, parse_chart_payload
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.parse_yahoo_chart import ChartNotFound, parse_chart_payload
 from orchestration.settings import SAMPLE_DATA_DIR
 from tests.replica_server import yahoo_chart_answer
 

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from orchestration.sources.replay import ReplayPriceClient, read_tail
+from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.sources.errors import SourceFormatError
+from orchestration.ingest.sources.errors import SourceFormatError
 
 
 def test_read_tail_returns_the_header_and_the_days_from_the_start_date(tmp_path):

@@ -6,12 +6,12 @@ import re
 import pytest
 
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.sources.http import PoliteSession
-from orchestration.sources.live_fred import LiveFredClient
-from orchestration.sources.live_prices import LivePriceClient
-from orchestration.sources.live_sec import LiveSecClient
-from orchestration.sources.live_treasury import LiveTreasuryClient
-from orchestration.sources.live_vix import CboeVixHistory
+from orchestration.ingest.sources.http import PoliteSession
+from orchestration.ingest.sources.live_fred import LiveFredClient
+from orchestration.ingest.sources.live_prices import LivePriceClient
+from orchestration.ingest.sources.live_sec import LiveSecClient
+from orchestration.ingest.sources.live_treasury import LiveTreasuryClient
+from orchestration.ingest.sources.live_vix import CboeVixHistory
 from tests.replica_server import (cboe_vix_history_answer, fiscal_data_auctions_answer, fred_observations_answer,
                                   sec_companyfacts_answer, truncated, yahoo_chart_answer)
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.sources.errors import SourceFormatError
-from orchestration.sources.live_fred import LiveFredVintageClient
-from orchestration.sources.parse_fred import parse_alfred_csv, with_realtime_end
-from orchestration.sources.replay import ReplayFredVintageClient
+from orchestration.ingest.sources.errors import SourceFormatError
+from orchestration.ingest.sources.live_fred import LiveFredVintageClient
+from orchestration.ingest.sources.parse_fred import parse_alfred_csv, with_realtime_end
+from orchestration.ingest.sources.replay import ReplayFredVintageClient
 from tests.replica_server import fred_observations_answer
 
 # August 2025's core CPI first printed on 2025-09-11 (value made up for the test), revised to the sample's real

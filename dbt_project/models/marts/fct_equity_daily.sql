@@ -29,7 +29,7 @@ last_built as (
 
 rebased as (
     -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
-    -- orchestration/price_basis.py) or corrected, so the symbol is recomputed whole
+    -- orchestration/ingest/price_basis.py) or corrected, so the symbol is recomputed whole
     select last_built.symbol
     from last_built
     inner join {{ this }} as built

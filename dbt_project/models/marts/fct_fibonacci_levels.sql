@@ -27,7 +27,7 @@ built_years as (
 
 rebased as (
     -- a built swing low no longer equals the equity mart's close that day: the symbol's history was re-based (a
-    -- split or dividend, orchestration/price_basis.py) or corrected, so its years are recomputed, none carried
+    -- split or dividend, orchestration/ingest/price_basis.py) or corrected, so its years are recomputed, none carried
     select distinct built.symbol
     from {{ this }} as built
     inner join equity

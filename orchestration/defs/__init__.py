@@ -1,0 +1,1 @@
+"""Dagster definitions: assets, the dbt project, resources, schedules and sensors (the only Dagster home)."""

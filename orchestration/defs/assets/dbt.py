@@ -1,0 +1,51 @@
+"""The dbt project as Dagster assets: staging, intermediate and mart models, built by one `dbt build` per run."""
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
+from orchestration.defs.dbt_setup import dbt_project, keep_partial_parse, prune_run_targets, require_manifest
+from orchestration.defs.resources import WarehouseResource
+from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
+
+
+@dbt_assets(manifest=require_manifest(), project=dbt_project)
+def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Every dbt seed, model and data test, in one invocation (a dbt start-up costs seconds; one per run is enough);
+    the models downstream of a source this run could not load are left out and keep their last good rows."""
+    run = warehouse.settings()
+    blocked = blocked_sources(run.build_path, context.run.run_id)
+    for source in blocked:
+        context.log.warning(f"not rebuilding what reads {source.describe()}")
+    if run.engine == "spark":
+        if blocked:  # a Spark run publishes a whole new set of Parquet marts: it cannot keep last good ones
+            raise dg.Failure(f"Spark build not started: {'; '.join(s.describe() for s in blocked)}",
+                             allow_retries=False)
+        # the validated raw tables leave the DuckDB build as Parquet; dbt registers them on Spark (on-run-start)
+        spark_build = start_spark_build(run.db_path, context.run.run_id)
+        exported = export_raw_tables(run.build_path, spark_build)
+        context.log.info(f"raw tables handed to Spark as Parquet in {spark_build}: {exported}")
+        args = [*dbt_spark_build_args(), "--vars", json.dumps(run.dbt_vars(spark_build))]
+    else:
+        # a backfill rewrote older rows, or the last evening left marts stale (an incremental mart catches up only
+        # its newest sessions): every incremental mart is rebuilt whole, so it equals a full build
+        left_stale = previously_stale_marts(run.build_path)
+        if left_stale:
+            context.log.info(f"rebuilding the incremental marts whole: the last run left {left_stale} stale")
+        rebuild_whole = run.full_reload or run.backfill is not None or bool(left_stale)
+        # the build file reaches the dbt subprocess as a var, never through this process's environment
+        args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        prune_run_targets(context.op_execution_context.op.name)
+    if run.engine != "spark":  # the spark target's profile would invalidate the DuckDB runs' partial parse
+        keep_partial_parse(invocation.target_path)
+
+
+def dbt_build_args(full_refresh: bool) -> list[str]:
+    """dbt's unit tests pin formulas, not data: the test suite runs them, the daily build skips them."""
+    return ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]

@@ -1,0 +1,53 @@
+"""The persistent Dagster instance every entry point shares: `stresswatch run`, `dagster dev`, the daemon.
+
+Its home is $DAGSTER_HOME when set, else `.dagster/` beside the warehouse (warehouse/.dagster for the default one), so
+a run started from the CLI appears in the UI with its materializations and check results.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import DEFAULT_DB_PATH
+
+WRITER_TAG = "stresswatch/writer"  # every job that writes the warehouse carries it; the run queue runs one at a time
+
+# Runs launched by the schedule, the UI or a backfill queue behind a run holding the warehouse (tag limit 1) instead
+# of failing on the writer lock. Telemetry off: no network at run time.
+DAGSTER_YAML = f"""\
+# Written by StressWatch (orchestration/defs/instance.py); edit freely, it is not overwritten.
+run_queue:
+  max_concurrent_runs: 4
+  tag_concurrency_limits:
+    - key: "{WRITER_TAG}"
+      limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home_for(db_path: Path) -> Path:
+    """$DAGSTER_HOME, else .dagster beside the warehouse."""
+    return Path(os.environ.get("DAGSTER_HOME") or db_path.parent / ".dagster").resolve()
+
+
+def ensure_dagster_home(home: Path) -> Path:
+    """Create the instance folder and its dagster.yaml (run queue limits, no telemetry) when missing."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def persistent_instance(db_path: Path) -> dg.DagsterInstance:
+    """The instance whose run history the UI shows for this warehouse."""
+    return dg.DagsterInstance.from_config(str(ensure_dagster_home(dagster_home_for(db_path))))
+
+
+if __name__ == "__main__":  # `python -m orchestration.defs.instance [HOME]`: prepare a home for `dagster dev` / the daemon
+    print(ensure_dagster_home(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else dagster_home_for(DEFAULT_DB_PATH)))

@@ -1,0 +1,1 @@
+"""Ingest: the sources, their parsing, the validation gate, quarantine and the raw and derived layers."""

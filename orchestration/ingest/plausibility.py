@@ -1,0 +1,242 @@
+"""Plausibility of new values: each against its own series' recent moves, with the raw table as history.
+
+The rules (kinds, floors, the multiple) live in `expectations/plausibility.json`; analysts' confirmations of real
+extremes in `expectations/accepted_moves.csv`. The verdict is a text column the suites check (`move_plausible`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from orchestration.ingest.raw_layer import RawTable
+from orchestration.settings import PROJECT_ROOT, SOURCE_FAMILIES
+
+RULES_FILE = PROJECT_ROOT / "expectations" / "plausibility.json"
+VERDICT_COLUMN = "_implausible_move"
+ACCEPTED_COLUMNS = ["source", "entity", "date", "accepted_at", "reason"]
+
+# How each raw table names a series (its entity) and orders it; a company's facts in one unit form one series,
+# measured against the largest value the company reported in that unit (its scale: total assets, shares).
+_SERIES = {  # table -> (the series' name in SQL, the column it is ordered by, the columns naming it)
+    "price_bars": ("symbol", "trade_date", ("symbol",)),
+    "fred_observations": ("series_id", "obs_date", ("series_id",)),
+    "sec_company_facts": ("cik || ':' || unit", "period_end", ("cik", "unit")),
+}
+_UNITS = {"log_pct": "log-%", "bp": "bp"}
+_BASELINES = {"ratio_to_median": "its median", "ratio_to_largest": "the largest value in its unit"}
+
+
+@cache
+def rules() -> dict:
+    return json.loads(RULES_FILE.read_text())
+
+
+def checks_table(table: RawTable) -> bool:
+    """Whether the table's suite has a plausibility check (and its frames a verdict column)."""
+    return table.name in rules()["measures"]
+
+
+@dataclass(frozen=True)
+class AcceptedMove:
+    """An analyst's confirmation that a value beyond the rules is real (a crash, a split)."""
+
+    source: str
+    entity: str
+    day: date
+
+    @classmethod
+    def parse(cls, text: str) -> AcceptedMove:
+        """'prices:SPY@2020-03-16', 'fred:DGS10@1987-10-20', 'sec:1640147:USD@2024-04-30' (a company and unit)."""
+        series, separator, day = text.rpartition("@")
+        source, _, entity = series.partition(":")
+        if not separator or not entity or source not in SOURCE_FAMILIES:
+            raise ValueError(f"--accept {text!r}: expected SOURCE:ENTITY@YYYY-MM-DD with SOURCE one of "
+                             f"{list(SOURCE_FAMILIES)}, e.g. prices:SPY@2020-03-16")
+        try:
+            return cls(source, entity, date.fromisoformat(day))
+        except ValueError as exc:
+            raise ValueError(f"--accept {text!r}: {day!r} is not a date YYYY-MM-DD") from exc
+
+
+def read_accepted(path: Path) -> set[tuple[str, str, date]]:
+    """The (source, entity, date) triples analysts confirmed; a missing file confirms nothing."""
+    if not path.exists():
+        return set()
+    with path.open(newline="") as handle:
+        return {(row["source"], row["entity"], date.fromisoformat(row["date"])) for row in csv.DictReader(handle)}
+
+
+def write_accepted(path: Path, moves: list[AcceptedMove], reason: str) -> list[AcceptedMove]:
+    """Append confirmations not yet in the file; returns the ones added."""
+    known = read_accepted(path)
+    added = [move for move in moves if (move.source, move.entity, move.day) not in known]
+    if not added:
+        return []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new_file:
+            writer.writerow(ACCEPTED_COLUMNS)
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for move in added:
+            writer.writerow([move.source, move.entity, move.day.isoformat(), stamp, reason])
+    return added
+
+
+def _kinds_frame() -> pd.DataFrame:
+    kinds = rules()["kinds"]
+    return pd.DataFrame([{"kind": name, "move": spec["move"], "floor": float(spec["floor"])}
+                         for name, spec in kinds.items()])
+
+
+def _measure_sql(table: RawTable, column: str, entity: str, day: str, default_kind: str, moves: set[str],
+                 above: float = 1.0, limit: int | None = None) -> str:
+    """Moves of the incoming rows against the series (raw's rows the batch does not replace, then the batch) that
+    use more than `above` of their limit (1: beyond it), largest first.
+
+    A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
+    candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
+    times the smallest size of the window (the median is never below that); the largest size is a cheap window."""
+    limit = f"limit {limit}" if limit else ""
+    smallest = ("min(size) filter (where size > 0) over recent" if "ratio_to_median" in moves else "null::double")
+    largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
+    window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
+    return f"""
+with named as (
+    select {entity} as entity, {day} as day, cast({column} as double) as v, _row,
+           case when kind_map.mapped_entity is null then '{default_kind}' else kind_map.mapped_kind end as kind
+    from batch_view left join kind_map on kind_map.mapped_entity = {entity}
+    where {column} is not null and {day} is not null
+), incoming as (
+    select * from named where kind is not null
+), starts as (
+    select entity, any_value(kind) as kind, min(day) as first_day from incoming group by entity
+), history as (
+    select {entity} as entity, {day} as day, cast({column} as double) as v, null::bigint as _row, starts.kind
+    from {table.qualified} as r join starts on {entity} = starts.entity
+    where r.{column} is not null and r.{day} >= starts.first_day - interval {history} days
+      and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
+), series as (
+    select * from history union all select * from incoming
+), with_previous as (
+    select series.*, kinds.move, kinds.floor,
+           lag(v) over by_day as previous_v, lag(day) over by_day as previous_day
+    from series join kinds using (kind)
+    window by_day as (partition by entity order by day, _row nulls first)
+), moved as (
+    select *,
+           case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
+                     when 'bp' then 100 * (v - previous_v)
+                     else v - previous_v end as change,
+           case when move like 'ratio_to_%' then abs(v) end as size,
+           date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
+    from with_previous
+), bounded as (
+    select *, {smallest} as smallest_size, {largest} as largest_size
+    from moved
+    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
+), candidates as (
+    select * from bounded
+    where _row is not null and (
+        (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
+        or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
+        or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
+), baselines as (
+    select candidates._row,
+           median(abs(earlier.change)) as usual_change,
+           median(earlier.size) filter (where earlier.size > 0) as median_size
+    from candidates join moved as earlier on earlier.entity = candidates.entity
+     and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
+    where candidates.move <> 'ratio_to_largest'
+    group by candidates._row
+), final as (
+    select _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
+           greatest(floor, {multiple} * coalesce(usual_change, 0)) as limit_value,
+           abs(v) / case move when 'ratio_to_largest' then largest_size else median_size end as ratio,
+           case when move like 'ratio_to_%' then ratio / floor
+                when move = 'log_pct' and v <= 0 then 'infinity'::double
+                else abs(change) / limit_value end as headroom_used
+    from candidates left join baselines using (_row)
+)
+select * from final where headroom_used > {above} order by headroom_used desc {limit}
+"""
+
+
+def _describe(row: dict, column: str, source: str) -> str:
+    unit = _UNITS.get(row["move"], "")
+    accept = f"if it is real, confirm it: stresswatch run --accept '{source}:{row['entity']}@{row['day']}'"
+    if row["move"] in _BASELINES:
+        return (f"{column} {row['v']:.6g} is {row['ratio']:,.0f}x "
+                f"{_BASELINES[row['move']]} of the year before (limit {row['floor']:g}x); {accept}")
+    if row["move"] == "log_pct" and row["v"] <= 0:
+        return f"{column} {row['v']:.6g} is not positive"
+    usual = (f", {rules()['multiple']}x its median move {row['usual_change']:.3g}"
+             if row["usual_change"] is not None and not pd.isna(row["usual_change"]) else "")
+    return (f"{column} {row['v']:.6g} after {row['previous_v']:.6g} "
+            f"on {row['previous_day']} is a move of {row['change']:+.1f} {unit}, beyond the limit of "
+            f"±{row['limit_value']:.1f} {unit} (floor {row['floor']:g}{usual}); {accept}")
+
+
+def _measured(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, above: float,
+              limit: int | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Per measure of the table: the batch rows (by position) using more than `above` of their limit."""
+    entity_sql, day_column, naming = _SERIES[table.name]
+    con.register("kinds", _kinds_frame())
+    try:
+        for measure in rules()["measures"].get(table.name, []):
+            # only what the measure reads crosses into DuckDB (a full load's batch has millions of rows)
+            frame = pd.DataFrame({name: batch[name].to_numpy() for name in (*naming, day_column, measure["column"])})
+            frame["_row"] = np.arange(len(frame))
+            kinds = measure.get("kinds", {})
+            kind_map = pd.DataFrame({"mapped_entity": pd.Series(list(kinds), dtype="string"),
+                                     "mapped_kind": pd.Series(list(kinds.values()), dtype="string")})
+            con.register("batch_view", frame)
+            con.register("kind_map", kind_map)
+            try:
+                used = {measure["default_kind"], *(kind for kind in kinds.values() if kind)}
+                moves = {rules()["kinds"][kind]["move"] for kind in used}
+                found = con.execute(_measure_sql(table, measure["column"], entity_sql, day_column,
+                                                 measure["default_kind"], moves, above, limit)).df()
+            finally:
+                con.unregister("batch_view")
+                con.unregister("kind_map")
+            for column in ("day", "previous_day"):
+                found[column] = pd.to_datetime(found[column]).dt.date
+            yield measure["column"], found
+    finally:
+        con.unregister("kinds")
+
+
+def tightest_moves(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, count: int
+                   ) -> pd.DataFrame:
+    """The batch's moves closest to their limits (for the benchmark that calibrates the rules on real history)."""
+    found = [rows.assign(measure=column) for column, rows in _measured(con, table, batch, 0.0, count)]
+    return pd.concat(found).sort_values("headroom_used", ascending=False).head(count) if found else pd.DataFrame()
+
+
+def find_implausible(con: duckdb.DuckDBPyConnection, table: RawTable, source: str, batch: pd.DataFrame,
+                     accepted: set[tuple[str, str, date]]) -> pd.Series:
+    """Per batch row, why its value is implausible, or NA: one text column aligned with the batch."""
+    verdicts = pd.Series(None, index=batch.index, dtype=object)
+    if batch.empty or not checks_table(table):
+        return verdicts
+    for column, found in _measured(con, table, batch, 1.0):
+        for row in found.to_dict("records"):
+            if (source, row["entity"], row["day"]) in accepted:
+                continue
+            position = batch.index[int(row["_row"])]
+            text = _describe(row, column, source)
+            earlier = verdicts.loc[position]
+            verdicts.loc[position] = text if pd.isna(earlier) else f"{earlier}; {text}"
+    return verdicts

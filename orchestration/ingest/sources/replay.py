@@ -1,0 +1,198 @@
+"""Replay clients: read a data directory (the bundled sample by default) through the same interface as live."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.ingest.sources import data_dir
+from orchestration.ingest.sources.base import (FredClient, FredVintageClient, PriceClient, SecClient, TreasuryClient,
+                                        keep_since)
+from orchestration.ingest.sources.parse_fred import FRED_COLUMNS, VINTAGE_COLUMNS, parse_alfred_csv, read_fred_file
+from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, PriceFile, parse_price_files
+from orchestration.ingest.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
+from orchestration.ingest.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, read_treasury_file
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [frame for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+class _ReplayMixin:
+    folders: tuple[str, ...]  # the data directory's folders this family reads
+
+    def __init__(self, root: Path):
+        self.root = data_dir.check_data_dir(Path(root))
+
+    def describe(self) -> str:
+        """Where the rows come from; a family whose folders are all missing says so (families are optional)."""
+        if not any((self.root / folder).is_dir() for folder in self.folders):
+            missing = " or ".join(f"{folder}/" for folder in self.folders)
+            return f"replay of {self.root} (no {missing} folder there: nothing to load for this family)"
+        return f"replay of {self.root}"
+
+
+_ISO_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A CSV's header and the lines read after it, and the file's line number of the first of those lines."""
+
+    content: bytes
+    body_first_line: int = 2
+
+
+def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, history_from: date | None = None) -> Tail:
+    """The header and every line after the last line dated before `start`, reading from the end of the file, so
+    that a daily run reads the new days and not the whole history. Only an ascending file can be read so: when
+    the lines read are not in ascending date order, or the file's first row is dated after them, the whole file
+    is read instead (a descending file's new day is at its top). So is a file whose first row is older than
+    `history_from` (the first date raw holds): it gained history, which the load must see."""
+    if start is None:
+        return Tail(path.read_bytes())
+    marker = start.isoformat().encode()
+    with path.open("rb") as handle:
+        header = handle.readline()
+        body_start = handle.tell()
+        first_row = handle.readline()
+        first_date = first_row[:10] if _ISO_DATE.match(first_row) else None
+        if history_from is not None and first_date is not None and first_date < history_from.isoformat().encode():
+            return Tail(path.read_bytes())
+        end = handle.seek(0, 2)
+        position, tail = end, b""
+        while position > body_start:
+            position = max(body_start, position - chunk_bytes)
+            handle.seek(position)
+            tail = handle.read(end - position)
+            lines = tail.split(b"\n")
+            complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
+            if any(_ISO_DATE.match(line) and line[:10] < marker for line in complete):
+                break
+        lines = tail.split(b"\n")
+        skipped = lines[0] if position > body_start else b""  # a partial line, counted with the prefix
+        lines = lines[1:] if position > body_start else lines
+        dates = [line[:10] for line in lines if _ISO_DATE.match(line)]
+        if dates != sorted(dates) or (first_date is not None and dates and first_date > dates[0]):
+            return Tail(path.read_bytes())
+        older = [index for index, line in enumerate(lines) if _ISO_DATE.match(line) and line[:10] < marker]
+        keep_from = older[-1] + 1 if older else 0
+        kept = lines[keep_from:]
+        block_start = position + len(skipped) + (1 if position > body_start else 0) + \
+            sum(len(line) + 1 for line in lines[:keep_from])
+        handle.seek(0)
+        lines_before = handle.read(block_start).count(b"\n")
+    return Tail(header + b"\n".join(kept), body_first_line=lines_before + 1)
+
+
+class ReplayPriceClient(_ReplayMixin, PriceClient):
+    """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
+
+    folders = ("prices", "cboe")
+
+    def _files(self, since: Mapping[str, date], history_from: Mapping[str, date],
+               only: Collection[str] | None = None) -> Iterator[PriceFile]:
+        """Each price file's content (its tail on an incremental run), one symbol per file (of `only`'s, if given)."""
+        for path in data_dir.files(self.root, "prices", "*.csv"):
+            symbol = data_dir.symbol_for_price_file(path)
+            if only is not None and symbol not in only:
+                continue
+            tail = read_tail(path, since.get(symbol), history_from=history_from.get(symbol))
+            yield PriceFile(tail.content, str(path), symbol, f"prices/{path.name}",
+                            body_first_line=tail.body_first_line)
+        for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
+            if only is not None and data_dir.CBOE_VIX_SYMBOL not in only:
+                continue
+            tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL),
+                             history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL))
+            yield PriceFile(tail.content, str(cboe), data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
+                            volume_required=False, body_first_line=tail.body_first_line)
+
+    def _frames(self, since: Mapping[str, date], history_from: Mapping[str, date],
+                max_bytes: int = 8 << 20, only: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""
+        pending: list[PriceFile] = []
+        size = 0
+        for file in self._files(since, history_from, only):
+            pending.append(file)
+            size += len(file.content)
+            if size >= max_bytes:
+                yield parse_price_files(pending)
+                pending, size = [], 0
+        if pending:
+            yield parse_price_files(pending)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        history_from = history_from or {}
+        return keep_since(_concat(list(self._frames(since, history_from)), PRICE_COLUMNS), since,
+                          self.entity_column, self.date_column, history_from)
+
+    def history_of(self, entities: Collection[str]) -> pd.DataFrame:
+        return _concat(list(self._frames({}, {}, only=entities)), PRICE_COLUMNS)
+
+    def fetch_batches(self, since: Mapping[str, date], max_rows: int,
+                      history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
+        history_from = history_from or {}
+        pending: list[pd.DataFrame] = []
+        rows, batches = 0, 0
+        # a CSV line of a bar is 40-70 bytes: parse in pieces well below a batch
+        for frame in self._frames(since, history_from, max_bytes=min(8 << 20, max_rows * 16)):
+            pending.append(frame)
+            rows += len(frame)
+            if rows >= max_rows:
+                yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
+                                 history_from)
+                pending, rows, batches = [], 0, batches + 1
+        if pending or not batches:
+            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
+                             history_from)
+
+
+class ReplayFredClient(_ReplayMixin, FredClient):
+    """fred/<SERIES_ID>.csv."""
+
+    folders = ("fred",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        frames = [read_fred_file(path) for path in data_dir.files(self.root, "fred", "*.csv")]
+        return keep_since(_concat(frames, FRED_COLUMNS), since, self.entity_column, self.date_column, history_from)
+
+
+class ReplayFredVintageClient(_ReplayMixin, FredVintageClient):
+    """alfred/<SERIES_ID>.csv: a series' vintages, `realtime_start,realtime_end,date,value` (optional: a data
+    directory without the folder keeps no vintages)."""
+
+    folders = (data_dir.ALFRED_FOLDER,)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        frames = [parse_alfred_csv(path.read_bytes(), str(path), path.stem)
+                  for path in data_dir.files(self.root, data_dir.ALFRED_FOLDER, "*.csv")]
+        return keep_since(_concat(frames, VINTAGE_COLUMNS), since, self.entity_column, self.date_column, history_from)
+
+
+class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):
+    """treasury/*.json in either auction shape."""
+
+    folders = ("treasury",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        frames = [read_treasury_file(path) for path in data_dir.files(self.root, "treasury", "*.json")]
+        merged = merge_auction_files([frame for frame in frames if not frame.empty])
+        return keep_since(merged if not merged.empty else pd.DataFrame(columns=TREASURY_COLUMNS), since,
+                          self.entity_column, self.date_column, history_from)
+
+
+class ReplaySecClient(_ReplayMixin, SecClient):
+    """sec/*.json companyfacts documents."""
+
+    folders = ("sec",)
+
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+        frames = [read_companyfacts_file(path) for path in data_dir.files(self.root, "sec", "*.json")]
+        return keep_since(_concat(frames, SEC_COLUMNS), since, self.entity_column, self.date_column, history_from)
