@@ -15,7 +15,7 @@ READERS_STAMP := $(READERS)/.installed-stamp
 OLDEST_DUCKDB := 1.1.3
 REGISTRY_DUCKDB_CLI := 1.5.6
 
-.PHONY: install run test dev clean bench bench-validation bench-plausibility bench-format history system-deps
+.PHONY: install run test lint dev clean bench bench-validation bench-plausibility bench-format history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,7 +58,12 @@ system-deps:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 		else echo "install Java 17 (apt-get install openjdk-17-jre-headless) for the Spark tests"; fi; }
 
-test: $(TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps
+# Lint and format checks first: seconds, and a style slip fails before the 30-minute suite starts.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 # The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).

@@ -39,7 +39,9 @@ select symbol, trade_date, close, volume,
     close < case when n_200 = 200 then mean_200 end as is_below_sma_200d,
     case when n_volume_30 = 30 and mean_volume_30 > 0 then volume / mean_volume_30 end as rel_volume_30d,
     case when n_252 = 252 then 100 * (close / max_252 - 1) end as drawdown_252d_pct,
-    case when count(log_return) over (partition by symbol order by trade_date rows between 19 preceding and current row) = 20
+    case when count(log_return) over (
+        partition by symbol order by trade_date rows between 19 preceding and current row
+    ) = 20
          then 100 * sqrt(252) * stddev_samp(log_return) over (partition by symbol order by trade_date
               rows between 19 preceding and current row) end as realized_vol_20d_pct
 from bars
@@ -75,8 +77,11 @@ def run_pandas(db: str) -> dict:
     bars["rel_volume_30d"] = (bars["volume"] / mean_volume).where(mean_volume > 0)
     bars["drawdown_252d_pct"] = 100 * (bars["close"] / close.rolling(252).max().reset_index(level=0, drop=True) - 1)
     bars["log_return"] = np.log(bars["close"] / close.shift(1))
-    bars["realized_vol_20d_pct"] = 100 * math.sqrt(252) * bars.groupby("symbol", sort=False)["log_return"] \
-        .rolling(20).std().reset_index(level=0, drop=True)
+    bars["realized_vol_20d_pct"] = (
+        100
+        * math.sqrt(252)
+        * bars.groupby("symbol", sort=False)["log_return"].rolling(20).std().reset_index(level=0, drop=True)
+    )
     finished = time.perf_counter()
     return {"rows": len(bars), "load_s": loaded - started, "compute_s": finished - loaded}
 
@@ -94,12 +99,12 @@ def run_polars(db: str) -> dict:
         close.rolling_mean(200).over("symbol").alias("sma_200d"),
         pl.col("volume").shift(1).rolling_mean(30).over("symbol").alias("mean_volume_30"),
         (100 * (close / close.rolling_max(252) - 1)).over("symbol").alias("drawdown_252d_pct"),
-        (100 * math.sqrt(252) * (close / close.shift(1)).log().rolling_std(20)).over("symbol")
+        (100 * math.sqrt(252) * (close / close.shift(1)).log().rolling_std(20))
+        .over("symbol")
         .alias("realized_vol_20d_pct"),
     ).with_columns(
         (close < pl.col("sma_200d")).alias("is_below_sma_200d"),
-        pl.when(pl.col("mean_volume_30") > 0).then(pl.col("volume") / pl.col("mean_volume_30"))
-        .alias("rel_volume_30d"),
+        pl.when(pl.col("mean_volume_30") > 0).then(pl.col("volume") / pl.col("mean_volume_30")).alias("rel_volume_30d"),
     )
     finished = time.perf_counter()
     return {"rows": result.height, "load_s": loaded - started, "compute_s": finished - loaded}

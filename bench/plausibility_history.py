@@ -14,10 +14,10 @@ from pathlib import Path
 
 from orchestration.ingest.loading import connect, load_source
 from orchestration.ingest.plausibility import checks_table, tightest_moves
-from orchestration.ingest.raw_layer import RAW_TABLES
-from orchestration.settings import resolve_settings
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import resolve_settings
 
 
 def main(data_dir: Path, shown: int = 12) -> int:
@@ -30,8 +30,10 @@ def main(data_dir: Path, shown: int = 12) -> int:
         for family in ("prices", "fred", "treasury", "sec"):
             started = time.perf_counter()
             result = load_source(db, build_client(family, run), "history", None, gate=gate, accepted_moves=empty)
-            print(f"{family:9s} {result.status:11s} {result.rows_in:>10,} rows  {time.perf_counter() - started:6.1f} s"
-                  + (f"  {result.reason()[:600]}" if result.blocked else ""))
+            print(
+                f"{family:9s} {result.status:11s} {result.rows_in:>10,} rows  {time.perf_counter() - started:6.1f} s"
+                + (f"  {result.reason()[:600]}" if result.blocked else "")
+            )
             refused += result.blocked
         print(f"\nthe {shown} real moves closest to their limits (no accepted move):")
         with connect(db) as con:
@@ -42,9 +44,11 @@ def main(data_dir: Path, shown: int = 12) -> int:
                 if tight is None or tight.empty:
                     continue
                 for row in tight.to_dict("records"):
-                    print(f"  {table.name:18s} {row['measure']:7s} {row['entity']:14.14s} {row['day']} "
-                          f"used {row['headroom_used']:.2f} of its limit ({row['move']}: value {row['v']:.6g}, "
-                          f"previous {row['previous_v']:.6g})")
+                    print(
+                        f"  {table.name:18s} {row['measure']:7s} {row['entity']:14.14s} {row['day']} "
+                        f"used {row['headroom_used']:.2f} of its limit ({row['move']}: value {row['v']:.6g}, "
+                        f"previous {row['previous_v']:.6g})"
+                    )
     return 1 if refused else 0
 
 

@@ -58,8 +58,11 @@ def main(n_symbols: int = 1000) -> int:
         data = generate_universe(work / "data", n_symbols)
         old_format = work / "stresswatch.duckdb"
         started = time.perf_counter()
-        subprocess.run([str(BIN / "stresswatch"), "run", "--data-dir", str(data), "--db", str(old_format)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "stresswatch"), "run", "--data-dir", str(data), "--db", str(old_format)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         build_s = time.perf_counter() - started
         assert storage_tag(old_format) == STORAGE_TAG
         new_format = work / "stresswatch-v2.duckdb"
@@ -74,12 +77,17 @@ def main(n_symbols: int = 1000) -> int:
         shutil.rmtree(data)
         published = measure(old_format)
         native = measure(new_format)
-    print(f"{n_symbols:,} synthetic symbols, {bars:,} price bars; full build (stresswatch run, 1.1 format) {build_s:.1f} s;"
-          f" one-off conversion between the formats {convert_s:.1f} s\n")
+    print(
+        f"{n_symbols:,} synthetic symbols, {bars:,} price bars; "
+        f"full build (stresswatch run, 1.1 format) {build_s:.1f} s;"
+        f" one-off conversion between the formats {convert_s:.1f} s\n"
+    )
     print(f"{'file format':<34}{'size MB':>10}{'equity indicators written s':>30}{'scan of every bar s':>22}")
     for label, figures in (("1.0/1.1 (published)", published), ("2.0 (DuckDB's default)", native)):
-        print(f"{label + ' ' + figures['format']:<34}{figures['size_mb']:>10.1f}{figures['write_s']:>30.2f}"
-              f"{figures['scan_s']:>22.3f}")
+        print(
+            f"{label + ' ' + figures['format']:<34}{figures['size_mb']:>10.1f}{figures['write_s']:>30.2f}"
+            f"{figures['scan_s']:>22.3f}"
+        )
     return 0
 
 

@@ -29,7 +29,8 @@ def generate_universe(target: Path, n_symbols: int, years: int = 30, seed: int =
         shutil.copytree(SAMPLE_DATA_DIR / folder, target / folder, dirs_exist_ok=True)
     (target / "SYNTHETIC.md").write_text(
         f"Synthetic benchmark data, NOT market data: {n_symbols} symbols x {sessions} sessions of geometric Brownian "
-        f"motion (seed {seed}) in prices/; cboe/, fred/, treasury/ and sec/ are the bundled real sample.\n")
+        f"motion (seed {seed}) in prices/; cboe/, fred/, treasury/ and sec/ are the bundled real sample.\n"
+    )
     for number in range(n_symbols):
         drift, volatility = rng.uniform(-0.02, 0.12), rng.uniform(0.15, 0.55)
         shocks = rng.normal((drift - volatility**2 / 2) / 252, volatility / np.sqrt(252), sessions + 1)
@@ -39,9 +40,9 @@ def generate_universe(target: Path, n_symbols: int, years: int = 30, seed: int =
         high = np.maximum(opened, close) * (1 + np.abs(rng.normal(0, 0.006, sessions)))
         low = np.minimum(opened, close) * (1 - np.abs(rng.normal(0, 0.006, sessions)))
         volume = np.round(rng.lognormal(np.log(rng.uniform(2e5, 5e7)), 0.45, sessions))
-        pd.DataFrame({"date": dates, "open": opened, "high": high, "low": low, "close": close,
-                      "volume": volume.astype("int64")}).to_csv(prices / f"SYN{number:06d}.csv", index=False,
-                                                                  float_format="%.4f")
+        pd.DataFrame(
+            {"date": dates, "open": opened, "high": high, "low": low, "close": close, "volume": volume.astype("int64")}
+        ).to_csv(prices / f"SYN{number:06d}.csv", index=False, float_format="%.4f")
     return target
 
 

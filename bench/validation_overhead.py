@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.ingest.loading import gx_root_for, load_source
-from orchestration.settings import SAMPLE_DATA_DIR, resolve_settings
+from orchestration.ingest.loading import load_source
 from orchestration.ingest.sources.factory import FAMILIES, build_client
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import SAMPLE_DATA_DIR, gx_root_for, resolve_settings
 
 
 def measure(data_dir: Path) -> dict[str, tuple[int, float, float]]:

@@ -6,8 +6,12 @@ from orchestration.defs.assets.alerts import stress_alerts_sent
 from orchestration.defs.assets.claims import claim_checks_asset
 from orchestration.defs.assets.dbt import stresswatch_dbt_models
 from orchestration.defs.assets.derived import systemic_risk_daily
-from orchestration.defs.assets.publish import (build_database, evening_verdict_asset, published_spark_marts_asset,
-                                          published_warehouse_asset)
+from orchestration.defs.assets.publish import (
+    build_database,
+    evening_verdict_asset,
+    published_spark_marts_asset,
+    published_warehouse_asset,
+)
 from orchestration.defs.assets.raw import RAW_ASSETS
 from orchestration.defs.assets.report import evening_report
 from orchestration.defs.dbt_setup import dbt_resource
@@ -22,14 +26,26 @@ from orchestration.defs.sensors import run_failure_alerts
 DBT_ALWAYS_BUILT = [key for key in stresswatch_dbt_models.keys if key.path[0] == "seeds"]
 fct_claim_checks = claim_checks_asset(DBT_ALWAYS_BUILT)
 published_warehouse = published_warehouse_asset(
-    [key for assets in RAW_ASSETS for key in assets.keys] + DBT_ALWAYS_BUILT + [fct_claim_checks.key])
+    [key for assets in RAW_ASSETS for key in assets.keys] + DBT_ALWAYS_BUILT + [fct_claim_checks.key]
+)
 published_spark_marts = published_spark_marts_asset(
-    [key for assets in (*RAW_ASSETS, systemic_risk_daily, stresswatch_dbt_models) for key in assets.keys])
+    [key for assets in (*RAW_ASSETS, systemic_risk_daily, stresswatch_dbt_models) for key in assets.keys]
+)
 evening_verdict = evening_verdict_asset([published_warehouse.key, evening_report.key, stress_alerts_sent.key])
 
 defs = dg.Definitions(
-    assets=[build_database, *RAW_ASSETS, systemic_risk_daily, stresswatch_dbt_models, fct_claim_checks, published_warehouse,
-            evening_report, stress_alerts_sent, evening_verdict, published_spark_marts],
+    assets=[
+        build_database,
+        *RAW_ASSETS,
+        systemic_risk_daily,
+        stresswatch_dbt_models,
+        fct_claim_checks,
+        published_warehouse,
+        evening_report,
+        stress_alerts_sent,
+        evening_verdict,
+        published_spark_marts,
+    ],
     jobs=[daily_job, spark_job],
     schedules=[daily_schedule],
     sensors=[run_failure_alerts],

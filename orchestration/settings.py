@@ -50,6 +50,7 @@ def live_sec_ciks() -> tuple[str, ...]:
     """The SEC filers in the sec_companies seed."""
     return _seed_column("sec_companies.csv", "cik")
 
+
 # Analysts' confirmations of real extremes the plausibility check would refuse (stresswatch run --accept).
 ACCEPTED_MOVES_FILE = PROJECT_ROOT / "expectations" / "accepted_moves.csv"
 
@@ -59,7 +60,6 @@ ACCEPTED_MOVES_FILE = PROJECT_ROOT / "expectations" / "accepted_moves.csv"
 DEFAULT_OVERLAP_DAYS = 10
 LOW_FREQUENCY_REVISION_DAYS = 395
 LOW_FREQUENCY_SPACING_DAYS = 28
-
 
 
 # The files beside a warehouse, named from its path (one home for these names).
@@ -152,15 +152,25 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
-def resolve_settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
-                     mode: str | None = None, *, live_sources: Iterable[str] = (),
-                     api_urls: Mapping[str, str] | None = None, overlap_days: int | None = None,
-                     full_reload: bool = False, engine: str | None = None, spark_master: str | None = None,
-                     claims_file: str | os.PathLike | None = None, report_dir: str | os.PathLike | None = None,
-                     webhook_url: str | None = None, backfill_from: str | date | None = None,
-                     backfill_to: str | date | None = None,
-                     accepted_moves: str | os.PathLike | None = None,
-                     keep_failed_build: bool = False) -> RunSettings:
+def resolve_settings(
+    db_path: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    mode: str | None = None,
+    *,
+    live_sources: Iterable[str] = (),
+    api_urls: Mapping[str, str] | None = None,
+    overlap_days: int | None = None,
+    full_reload: bool = False,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    claims_file: str | os.PathLike | None = None,
+    report_dir: str | os.PathLike | None = None,
+    webhook_url: str | None = None,
+    backfill_from: str | date | None = None,
+    backfill_to: str | date | None = None,
+    accepted_moves: str | os.PathLike | None = None,
+    keep_failed_build: bool = False,
+) -> RunSettings:
     """Explicit arguments win, then STRESSWATCH_* environment variables (read, never written), then the defaults."""
     db = Path(db_path or _env("STRESSWATCH_DB") or DEFAULT_DB_PATH)
     data = Path(data_dir or _env("STRESSWATCH_DATA_DIR") or SAMPLE_DATA_DIR)
@@ -182,14 +192,19 @@ def resolve_settings(db_path: str | os.PathLike | None = None, data_dir: str | o
         if backfill[1] < backfill[0]:
             raise ValueError(f"backfill_to {backfill[1]} is before backfill_from {backfill[0]}")
     return RunSettings(
-        db_path=db.resolve(), data_dir=data.resolve(), mode=chosen_mode, live_sources=live,
+        db_path=db.resolve(),
+        data_dir=data.resolve(),
+        mode=chosen_mode,
+        live_sources=live,
         api_urls=dict(api_urls or {}),
         overlap_days=DEFAULT_OVERLAP_DAYS if overlap_days is None else overlap_days,
-        full_reload=full_reload, engine=engine,
+        full_reload=full_reload,
+        engine=engine,
         spark_master=spark_master or _env("STRESSWATCH_SPARK_MASTER") or DEFAULT_SPARK_MASTER,
         claims_file=Path(claims).resolve() if claims else None,
         report_dir=Path(report_dir).resolve() if report_dir else None,
-        webhook_url=webhook_url or _env("STRESSWATCH_WEBHOOK_URL"), backfill=backfill,
+        webhook_url=webhook_url or _env("STRESSWATCH_WEBHOOK_URL"),
+        backfill=backfill,
         accepted_moves=Path(accepted_moves or _env("STRESSWATCH_ACCEPTED_MOVES") or ACCEPTED_MOVES_FILE).resolve(),
         keep_failed_build=keep_failed_build,
     )

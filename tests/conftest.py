@@ -29,13 +29,17 @@ def sample_as_of(target: Path, last_day: str, last_cpi_month: str | None = None)
     and core CPI up to the month BLS had released by then (`last_cpi_month`, its first day)."""
     if not target.exists():
         shutil.copytree(SAMPLE_DATA_DIR, target)
-    originals = [*(SAMPLE_DATA_DIR / "prices").glob("*.csv"), SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv",
-                 *(SAMPLE_DATA_DIR / "fred").glob("*.csv")]
+    originals = [
+        *(SAMPLE_DATA_DIR / "prices").glob("*.csv"),
+        SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv",
+        *(SAMPLE_DATA_DIR / "fred").glob("*.csv"),
+    ]
     for original in originals:
         last = last_cpi_month if original.stem == "CPILFESL" and last_cpi_month else last_day
         lines = original.read_text().splitlines()
         (target / original.relative_to(SAMPLE_DATA_DIR)).write_text(
-            "\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last)]) + "\n")
+            "\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last)]) + "\n"
+        )
     return target
 
 
@@ -62,9 +66,21 @@ def run_dbt(db: Path, *args: str, target_path: Path, project_dir: Path | None = 
 
     project_dir = project_dir or DBT_PROJECT_DIR
     return subprocess.run(
-        [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-         "--target-path", str(target_path), "--vars", json.dumps({"warehouse_path": str(db)})],
-        capture_output=True, text=True, cwd=project_dir,
+        [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+            "--target-path",
+            str(target_path),
+            "--vars",
+            json.dumps({"warehouse_path": str(db)}),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=project_dir,
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
 
@@ -85,41 +101,64 @@ def execute_daily(instance, db: Path, data_dir: Path | None = None, **config):
     from orchestration.definitions import daily_job_definition
 
     warehouse = {"db_path": str(db), **({"data_dir": str(data_dir)} if data_dir else {}), **config}
-    return dg.execute_job(dg.reconstructable(daily_job_definition), instance=instance,
-                          run_config={"resources": {"warehouse": {"config": warehouse}}}, raise_on_error=False)
+    return dg.execute_job(
+        dg.reconstructable(daily_job_definition),
+        instance=instance,
+        run_config={"resources": {"warehouse": {"config": warehouse}}},
+        raise_on_error=False,
+    )
 
 
 def failure_of(result) -> str:
     """What went wrong in a Dagster run, for assertion messages."""
-    from orchestration.cli import _failure_reason
+    from orchestration.defs.run_command import failure_reason
 
-    return "" if result.success else _failure_reason(result)
+    return "" if result.success else failure_reason(result)
 
 
-MART_KEYS = {"fct_equity_daily": "symbol, trade_date", "fct_rates_daily": "obs_date",
-             "fct_credit_spreads_daily": "obs_date", "fct_macro_monthly": "month",
-             "fct_treasury_auctions": "cusip, auction_date", "fct_company_fundamentals_quarterly": "cik, period_end",
-             "fct_securities_losses_quarterly": "cik, period_end", "fct_megacap_daily": "trade_date",
-             "fct_fibonacci_levels": "symbol, swing_year", "fct_sector_rotation_daily": "trade_date",
-             "fct_market_stress_daily": "obs_date", "fct_market_stress_first_release": "obs_date",
-             "fct_systemic_risk_daily": "obs_date", "fct_stress_alerts": "alert_date, rule_id, subject"}
+MART_KEYS = {
+    "fct_equity_daily": "symbol, trade_date",
+    "fct_rates_daily": "obs_date",
+    "fct_credit_spreads_daily": "obs_date",
+    "fct_macro_monthly": "month",
+    "fct_treasury_auctions": "cusip, auction_date",
+    "fct_company_fundamentals_quarterly": "cik, period_end",
+    "fct_securities_losses_quarterly": "cik, period_end",
+    "fct_megacap_daily": "trade_date",
+    "fct_fibonacci_levels": "symbol, swing_year",
+    "fct_sector_rotation_daily": "trade_date",
+    "fct_market_stress_daily": "obs_date",
+    "fct_market_stress_first_release": "obs_date",
+    "fct_systemic_risk_daily": "obs_date",
+    "fct_stress_alerts": "alert_date, rule_id, subject",
+}
 
 
 def mart_rows(db: Path, mart: str) -> list[tuple]:
     """A mart's rows without build metadata (when a row was computed), sorted by its key."""
     with duckdb.connect(str(db), read_only=True) as con:
-        columns = [name for (name,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = $t "
-            "and not starts_with(column_name, '_') order by ordinal_position", {"t": mart}).fetchall()]
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = $t "
+                "and not starts_with(column_name, '_') order by ordinal_position",
+                {"t": mart},
+            ).fetchall()
+        ]
         return con.execute(f"select {', '.join(columns)} from marts.{mart} order by {MART_KEYS[mart]}").fetchall()
 
 
 def raw_rows(db: Path, table: str) -> list[tuple]:
     """A raw table's rows without load metadata (_loaded_at, _run_id), sorted."""
     with duckdb.connect(str(db), read_only=True) as con:
-        columns = [name for (name,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t "
-            "and not starts_with(column_name, '_') order by ordinal_position", {"t": table}).fetchall()]
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $t "
+                "and not starts_with(column_name, '_') order by ordinal_position",
+                {"t": table},
+            ).fetchall()
+        ]
         return sorted(con.execute(f"select {', '.join(columns)} from raw.{table}").fetchall(), key=repr)
 
 

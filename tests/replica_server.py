@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, timedelta
-from functools import cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -58,10 +58,13 @@ def serve(replica: Replica):
     return replica, stop
 
 
-def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_first: bool = False,
-                             first_prints: dict[tuple[str, str], tuple[str, str]] | None = None,
-                             revised_on: str | None = None
-                             ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def fred_observations_answer(
+    fred_dir: Path,
+    until: str | None = None,
+    fail_first: bool = False,
+    first_prints: dict[tuple[str, str], tuple[str, str]] | None = None,
+    revised_on: str | None = None,
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """FRED's `series/observations` as fredapi receives it (XML, '.' for a missing value), served from a data
     directory's real fred/<SERIES_ID>.csv files; `until` hides later rows (an earlier evening); `fail_first`
     answers each series' first request with a 503 page from a proxy, as FRED's load balancer does.
@@ -82,8 +85,11 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
 
     @cache
     def days_with_values(series_id: str) -> list[str]:
-        return [line[:10] for line in (fred_dir / f"{series_id}.csv").read_text().splitlines()[1:]
-                if line[11:].strip() not in ("", ".")]
+        return [
+            line[:10]
+            for line in (fred_dir / f"{series_id}.csv").read_text().splitlines()[1:]
+            if line[11:].strip() not in ("", ".")
+        ]
 
     def published(series_id: str, day: str) -> str:
         observed = date.fromisoformat(day)
@@ -99,8 +105,10 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
         start, printed = first_prints[(series_id, day)]
         if revised_on is None:
             return [(start, None, printed)]
-        return [(start, (date.fromisoformat(revised_on) - timedelta(days=1)).isoformat(), printed),
-                (revised_on, None, value)]
+        return [
+            (start, (date.fromisoformat(revised_on) - timedelta(days=1)).isoformat(), printed),
+            (revised_on, None, value),
+        ]
 
     asked: set[str] = set()
 
@@ -112,31 +120,51 @@ def fred_observations_answer(fred_dir: Path, until: str | None = None, fail_firs
             return 503, {"Content-Type": "text/html"}, b"<html><body><h1>503 Service Unavailable</h1></body></html>"
         source = fred_dir / f"{series_id}.csv"
         if not urlsplit(path).path.endswith("/series/observations") or not source.exists():
-            return 400, {"Content-Type": "text/xml"}, (
-                b'<?xml version="1.0" encoding="utf-8" ?>\n'
-                b'<error code="400" message="Bad Request.  The series does not exist."/>')
+            return (
+                400,
+                {"Content-Type": "text/xml"},
+                (
+                    b'<?xml version="1.0" encoding="utf-8" ?>\n'
+                    b'<error code="400" message="Bad Request.  The series does not exist."/>'
+                ),
+            )
         start = query.get("observation_start", ["0000-00-00"])[0]
         rows = [line.split(",") for line in source.read_text().splitlines()[1:]]
         rows = [(day, value or ".") for day, value in rows if day >= start and (until is None or day <= until)]
         if "realtime_start" in query:  # every vintage current on or after realtime_start
             asked_from = query["realtime_start"][0]
-            served = [(begin, end, day, value) for day, file_value in rows
-                      for begin, end, value in vintages(series_id, day, file_value) if end is None or end >= asked_from]
+            served = [
+                (begin, end, day, value)
+                for day, file_value in rows
+                for begin, end, value in vintages(series_id, day, file_value)
+                if end is None or end >= asked_from
+            ]
         else:  # today's values
-            served = [(begin, end, day, value) for day, file_value in rows
-                      for begin, end, value in vintages(series_id, day, file_value)[-1:]]
-        body = "".join(f'<observation realtime_start="{begin}" realtime_end="{end or "9999-12-31"}" date="{day}" '
-                       f'value="{value}"/>' for begin, end, day, value in served)
-        return 200, {"Content-Type": "text/xml"}, (
-            f'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="2026-01-02" '
-            f'realtime_end="2026-01-02" observation_start="{start}" count="{len(served)}" offset="0" '
-            f'limit="100000">{body}</observations>').encode()
+            served = [
+                (begin, end, day, value)
+                for day, file_value in rows
+                for begin, end, value in vintages(series_id, day, file_value)[-1:]
+            ]
+        body = "".join(
+            f'<observation realtime_start="{begin}" realtime_end="{end or "9999-12-31"}" date="{day}" value="{value}"/>'
+            for begin, end, day, value in served
+        )
+        return (
+            200,
+            {"Content-Type": "text/xml"},
+            (
+                f'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="2026-01-02" '
+                f'realtime_end="2026-01-02" observation_start="{start}" count="{len(served)}" offset="0" '
+                f'limit="100000">{body}</observations>'
+            ).encode(),
+        )
 
     return answer
 
 
-def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: int | None = None,
-                            until: str | None = None) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def cboe_vix_history_answer(
+    vix_file: Path, fail_first: bool = False, cut_at: int | None = None, until: str | None = None
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Cboe's VIX_History.csv as cdn.cboe.com serves it (`DATE,OPEN,HIGH,LOW,CLOSE`, dates MM/DD/YYYY), made from a
     data directory's real cboe/vix-daily.csv; `fail_first` answers the first request 503, `cut_at` ends the body
     after that many bytes (a connection dropped mid-transfer), `until` hides later sessions (an earlier evening)."""
@@ -154,8 +182,9 @@ def cboe_vix_history_answer(vix_file: Path, fail_first: bool = False, cut_at: in
     return answer
 
 
-def sec_companyfacts_answer(sec_dir: Path, fail_first: bool = False
-                            ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def sec_companyfacts_answer(
+    sec_dir: Path, fail_first: bool = False
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """data.sec.gov's `api/xbrl/companyfacts/CIK##########.json`, served from a data directory's real sec/*.json
     documents by their `cik`; any other CIK gets the SEC's 404. `fail_first` answers the first request 503 (as the
     SEC's edge does under load)."""
@@ -167,22 +196,29 @@ def sec_companyfacts_answer(sec_dir: Path, fail_first: bool = False
         name = urlsplit(path).path.rsplit("/", 1)[-1]
         cik = int(name[3:13]) if name.startswith("CIK") and name.endswith(".json") else None
         if cik not in documents:
-            return 404, {"Content-Type": "application/xml"}, (
-                b"<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>")
+            return (
+                404,
+                {"Content-Type": "application/xml"},
+                (b"<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>"),
+            )
         return 200, {}, documents[cik]
 
     return answer
 
 
-def truncated(answer: Callable[[str, int], tuple[int, dict[str, str], bytes]], paths_containing: str = ""
-              ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def truncated(
+    answer: Callable[[str, int], tuple[int, dict[str, str], bytes]], paths_containing: str = ""
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """The same service, whose answers to paths containing `paths_containing` end halfway through the body (with a
     Content-Length that matches: a proxy that cut the response, not a dropped connection)."""
 
     def answer_cut(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
         status, headers, body = answer(path, attempt)
-        return (status, headers, body[:len(body) // 2]) if status == 200 and paths_containing in path \
+        return (
+            (status, headers, body[: len(body) // 2])
+            if status == 200 and paths_containing in path
             else (status, headers, body)
+        )
 
     return answer_cut
 
@@ -195,15 +231,16 @@ def _session_stamp(day: str) -> int:
     return int(datetime.fromisoformat(f"{day}T09:30").replace(tzinfo=ZoneInfo("America/New_York")).timestamp())
 
 
-def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: bool = False,
-                       split: tuple[str, str, int] | None = None) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def yahoo_chart_answer(
+    prices_dir: Path, until: str | None = None, fail_first: bool = False, split: tuple[str, str, int] | None = None
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Yahoo's `v8/finance/chart/<symbol>` (interval 1d) as its chart API answers, from a data directory's real
     prices/<SYMBOL>.csv files (already adjusted: served as quotes whose adjclose equals the close, i.e. a window
     without dividends). `until` hides later sessions (an earlier evening); `fail_first` answers each symbol's first
     request 503. `split=(symbol, day, ratio)` makes up a split for the
     test: before `day` is served, the symbol's history is on the pre-split basis (prices x ratio, volume / ratio);
     from then on as the file has it, with the split among the events."""
-    from datetime import datetime, timezone
+    from datetime import datetime
     from urllib.parse import unquote
 
     from orchestration.ingest.sources.data_dir import symbol_for_price_file
@@ -218,11 +255,22 @@ def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: b
             asked.add(symbol)
             return 503, {"Content-Type": "text/html"}, b"<html><body>Service Unavailable</body></html>"
         if not parts.path.startswith("/v8/finance/chart/") or symbol not in files:
-            return 404, {}, json.dumps({"chart": {"result": None, "error": {
-                "code": "Not Found", "description": "No data found, symbol may be delisted"}}}).encode()
+            return (
+                404,
+                {},
+                json.dumps(
+                    {
+                        "chart": {
+                            "result": None,
+                            "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+                        }
+                    }
+                ).encode(),
+            )
         query = parse_qs(parts.query)
-        first, end = (datetime.fromtimestamp(int(query[name][0]), timezone.utc).date().isoformat()
-                      for name in ("period1", "period2"))
+        first, end = (
+            datetime.fromtimestamp(int(query[name][0]), UTC).date().isoformat() for name in ("period1", "period2")
+        )
         rows = [line.split(",") for line in files[symbol].read_text().splitlines()[1:]]
         rows = [row for row in rows if first <= row[0] < end and (until is None or row[0] <= until)]
         last = rows[-1][0] if rows else ""
@@ -232,25 +280,50 @@ def yahoo_chart_answer(prices_dir: Path, until: str | None = None, fail_first: b
                 ratio = float(split[2])
             elif split[1] >= first:
                 stamp = _session_stamp(split[1])
-                events["splits"] = {str(stamp): {"date": stamp, "numerator": float(split[2]), "denominator": 1.0,
-                                                 "splitRatio": f"{split[2]}:1"}}
-        prices = {name: [float(row[column]) * ratio for row in rows]
-                  for column, name in enumerate(("open", "high", "low", "close"), start=1)}
-        body = json.dumps({"chart": {"result": [{
-            "meta": {"currency": "USD", "symbol": symbol, "exchangeTimezoneName": "America/New_York",
-                     "timezone": "EST", "dataGranularity": "1d"},
-            "timestamp": [_session_stamp(row[0]) for row in rows],
-            **({"events": events} if events else {}),
-            "indicators": {"quote": [{**prices, "volume": [float(row[5]) / ratio for row in rows]}],
-                           "adjclose": [{"adjclose": prices["close"]}]},
-        }], "error": None}}).encode()
+                events["splits"] = {
+                    str(stamp): {
+                        "date": stamp,
+                        "numerator": float(split[2]),
+                        "denominator": 1.0,
+                        "splitRatio": f"{split[2]}:1",
+                    }
+                }
+        prices = {
+            name: [float(row[column]) * ratio for row in rows]
+            for column, name in enumerate(("open", "high", "low", "close"), start=1)
+        }
+        body = json.dumps(
+            {
+                "chart": {
+                    "result": [
+                        {
+                            "meta": {
+                                "currency": "USD",
+                                "symbol": symbol,
+                                "exchangeTimezoneName": "America/New_York",
+                                "timezone": "EST",
+                                "dataGranularity": "1d",
+                            },
+                            "timestamp": [_session_stamp(row[0]) for row in rows],
+                            **({"events": events} if events else {}),
+                            "indicators": {
+                                "quote": [{**prices, "volume": [float(row[5]) / ratio for row in rows]}],
+                                "adjclose": [{"adjclose": prices["close"]}],
+                            },
+                        }
+                    ],
+                    "error": None,
+                }
+            }
+        ).encode()
         return 200, {}, body
 
     return answer
 
 
-def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False
-                                ) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
+def fiscal_data_auctions_answer(
+    treasury_dir: Path, fail_first: bool = False
+) -> Callable[[str, int], tuple[int, dict[str, str], bytes]]:
     """Fiscal Data's `v1/accounting/od/auctions_query`, filtered on auction_date, sorted and paged as the API does,
     from a data directory's real treasury/*.json: its Fiscal Data records as they are, its TreasuryDirect records
     under Fiscal Data's field names (missing written "null", dates without their time), each auction once.
@@ -262,8 +335,12 @@ def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False
         payload = json.loads(path.read_text())
         for record in payload["data"] if isinstance(payload, dict) else payload:
             if isinstance(payload, list):  # TreasuryDirect: the fields the warehouse reads, renamed
-                record = {fiscal: (record.get(direct) or "null")[:10] if fiscal.endswith("_date")
-                          else record.get(direct) or "null" for fiscal, direct in FIELD_NAMES.values()}
+                record = {
+                    fiscal: (record.get(direct) or "null")[:10]
+                    if fiscal.endswith("_date")
+                    else record.get(direct) or "null"
+                    for fiscal, direct in FIELD_NAMES.values()
+                }
             records.setdefault((record["auction_date"], record["cusip"]), record)
 
     def answer(path: str, attempt: int) -> tuple[int, dict[str, str], bytes]:
@@ -275,18 +352,30 @@ def fiscal_data_auctions_answer(treasury_dir: Path, fail_first: bool = False
             if condition:
                 field_name, operator, value = condition.split(":")
                 assert field_name == "auction_date" and operator in ("gte", "lte"), condition
-                kept = [record for record in kept if (record[field_name] >= value if operator == "gte"
-                                                      else record[field_name] <= value)]
+                kept = [
+                    record
+                    for record in kept
+                    if (record[field_name] >= value if operator == "gte" else record[field_name] <= value)
+                ]
         size, number = int(query["page[size]"][0]), int(query["page[number]"][0])
         pages = max(1, -(-len(kept) // size))
-        body = json.dumps({
-            "data": kept[(number - 1) * size:number * size],
-            "meta": {"count": len(kept[(number - 1) * size:number * size]), "total-count": len(kept),
-                     "total-pages": pages},
-            "links": {"self": f"&page%5Bnumber%5D={number}", "first": "&page%5Bnumber%5D=1", "prev": None,
-                      "next": f"&page%5Bnumber%5D={number + 1}" if number < pages else None,
-                      "last": f"&page%5Bnumber%5D={pages}"},
-        }).encode()
+        body = json.dumps(
+            {
+                "data": kept[(number - 1) * size : number * size],
+                "meta": {
+                    "count": len(kept[(number - 1) * size : number * size]),
+                    "total-count": len(kept),
+                    "total-pages": pages,
+                },
+                "links": {
+                    "self": f"&page%5Bnumber%5D={number}",
+                    "first": "&page%5Bnumber%5D=1",
+                    "prev": None,
+                    "next": f"&page%5Bnumber%5D={number + 1}" if number < pages else None,
+                    "last": f"&page%5Bnumber%5D={pages}",
+                },
+            }
+        ).encode()
         return 200, {}, body
 
     return answer

@@ -9,8 +9,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
-from orchestration.serve.alerts import (FailureAlert, deliver_alerts, deliver_failure_alert, idempotency_key,
-                                  ledger_path_for, mask_url, recent_alerts)
+from orchestration.serve.alerts import (
+    FailureAlert,
+    deliver_alerts,
+    deliver_failure_alert,
+    idempotency_key,
+    ledger_path_for,
+    mask_url,
+    recent_alerts,
+)
 from tests.conftest import copy_warehouse, run_cli, sample_as_of
 
 SECRET_PATH = "/services/T0AAA/B0BBB/s3cr3tT0ken"
@@ -45,11 +52,16 @@ def alerts_warehouse(path, count: int):
     """A warehouse holding `count` alerts on one evening (what the delivery reads of the published file)."""
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.fct_stress_alerts (alert_date date, rule_id varchar, subject varchar, "
-                    "metric varchar, observed_value double, threshold double, severity varchar, message varchar)")
+        con.execute(
+            "create table marts.fct_stress_alerts (alert_date date, rule_id varchar, subject varchar, "
+            "metric varchar, observed_value double, threshold double, severity varchar, message varchar)"
+        )
         for number in range(count):
-            con.execute("insert into marts.fct_stress_alerts values (date '2026-01-02', 'vix_above_20', $s, "
-                        "'vix_close', 21.5, 20, 'warning', 'The VIX closes above 20')", {"s": f"VIX{number}"})
+            con.execute(
+                "insert into marts.fct_stress_alerts values (date '2026-01-02', 'vix_above_20', $s, "
+                "'vix_close', 21.5, 20, 'warning', 'The VIX closes above 20')",
+                {"s": f"VIX{number}"},
+            )
     return path
 
 
@@ -62,20 +74,25 @@ def test_each_alert_is_delivered_once_across_runs(sample_warehouse, tmp_path, we
     first = deliver_alerts(db, url, log=lambda line: None)
     assert len(received) == len(expected) == len(first.sent)
     assert {(a["alert_date"], a["rule_id"], a["subject"]) for a in received} == {
-        (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected}
-    assert all(a["_idempotency_key"] == idempotency_key(f"alert|{a['alert_date']}|{a['rule_id']}|{a['subject']}")
-               for a in received)
+        (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected
+    }
+    assert all(
+        a["_idempotency_key"] == idempotency_key(f"alert|{a['alert_date']}|{a['rule_id']}|{a['subject']}")
+        for a in received
+    )
 
     second = deliver_alerts(db, url, log=lambda line: None)  # the next evening, the same alerts: nothing again
     assert second.sent == () and len(received) == len(expected)
 
     with duckdb.connect(str(db)) as con:  # a new run publishes a new alert
-        con.execute("insert into marts.fct_stress_alerts by name select date '2026-01-02' as alert_date, "
-                    "'vix_above_20' as rule_id, 'VIX' as subject, 'vix_close' as metric, 21.5 as observed_value, "
-                    "20 as threshold, 'warning' as severity, "
-                    "'The VIX closes above 20: VIX vix_close 21.5 above 20.0' as message")
+        con.execute(
+            "insert into marts.fct_stress_alerts by name select date '2026-01-02' as alert_date, "
+            "'vix_above_20' as rule_id, 'VIX' as subject, 'vix_close' as metric, 21.5 as observed_value, "
+            "20 as threshold, 'warning' as severity, "
+            "'The VIX closes above 20: VIX vix_close 21.5 above 20.0' as message"
+        )
     deliver_alerts(db, url, log=lambda line: None)
-    assert [a["alert_date"] for a in received[len(expected):]] == ["2026-01-02"]
+    assert [a["alert_date"] for a in received[len(expected) :]] == ["2026-01-02"]
 
 
 def test_an_alert_whose_data_was_corrected_is_retracted_once(tmp_path, webhook):
@@ -137,7 +154,8 @@ def test_mask_url_keeps_only_scheme_and_host():
 
 
 def test_stresswatch_run_delivers_the_runs_alerts_and_retracts_one_whose_data_was_corrected(
-        sample_warehouse, sample_copy, tmp_path, webhook, monkeypatch, capsys, caplog):
+    sample_warehouse, sample_copy, tmp_path, webhook, monkeypatch, capsys, caplog
+):
     url, received, _ = webhook
     monkeypatch.setenv("STRESSWATCH_WEBHOOK_URL", url)
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
@@ -148,18 +166,23 @@ def test_stresswatch_run_delivers_the_runs_alerts_and_retracts_one_whose_data_wa
     expected = recent_alerts(db)
     assert expected and len(received) == len(expected)
     assert {(a["alert_date"], a["rule_id"], a["subject"]) for a in received} == {
-        (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected}
+        (a.alert_date.isoformat(), a.rule_id, a.subject) for a in expected
+    }
     shown = capsys.readouterr()
     assert "s3cr3tT0ken" not in shown.out + shown.err + caplog.text
 
     # GOOGL's volume of 2025-12-19 (1.43x its 30-day average, a volume_spike) is revised down by a tenth
     prices = sample_copy / "prices" / "GOOGL.csv"
     lines = prices.read_text().splitlines()
-    lines = [",".join([*line.split(",")[:5], str(int(float(line.split(",")[5]) * 0.9))])
-             if line.startswith("2025-12-19") else line for line in lines]
+    lines = [
+        ",".join([*line.split(",")[:5], str(int(float(line.split(",")[5]) * 0.9))])
+        if line.startswith("2025-12-19")
+        else line
+        for line in lines
+    ]
     prices.write_text("\n".join(lines) + "\n")
     assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy), "--full-reload") == 0
-    retractions = [message for message in received[len(expected):] if message.get("kind") == "retraction"]
+    retractions = [message for message in received[len(expected) :] if message.get("kind") == "retraction"]
     assert [message["key"] for message in retractions] == ["2025-12-19|volume_spike|GOOGL"]
     assert len(received) == len(expected) + 1  # nothing else is sent again
 

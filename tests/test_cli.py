@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.raw_layer import RAW_TABLES
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
@@ -26,29 +26,54 @@ def test_run_fills_every_raw_table_and_the_staging_views(built_db, capsys):
         for table in RAW:  # the sample keeps no FRED vintages (no alfred/ folder): that table is there, empty
             rows = con.execute(f"select count(*) from {table}").fetchone()[0]
             assert rows == 0 if table == "raw.fred_vintages" else rows > 0, table
-        staged = dict(con.execute(
-            "select table_name, table_type from information_schema.tables where table_schema = 'staging'").fetchall())
-        assert set(staged) == {"stg_prices__daily_bars", "stg_fred__observations", "stg_fred__vintages",
-                               "stg_treasury__auctions", "stg_sec__company_facts", "stg_derived__systemic_risk"}
-        spx = con.execute("select close from staging.stg_prices__daily_bars "
-                          "where symbol = '^GSPC' and trade_date = date '2025-11-21'").fetchone()
+        staged = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables where table_schema = 'staging'"
+            ).fetchall()
+        )
+        assert set(staged) == {
+            "stg_prices__daily_bars",
+            "stg_fred__observations",
+            "stg_fred__vintages",
+            "stg_treasury__auctions",
+            "stg_sec__company_facts",
+            "stg_derived__systemic_risk",
+        }
+        spx = con.execute(
+            "select close from staging.stg_prices__daily_bars where symbol = '^GSPC' and trade_date = date '2025-11-21'"
+        ).fetchone()
         assert spx == pytest.approx((6602.990234375,))
-        cpi_gap = con.execute("select value from staging.stg_fred__observations "
-                              "where series_id = 'CPILFESL' and obs_date = date '2025-10-01'").fetchone()
+        cpi_gap = con.execute(
+            "select value from staging.stg_fred__observations "
+            "where series_id = 'CPILFESL' and obs_date = date '2025-10-01'"
+        ).fetchone()
         assert cpi_gap == (None,)
         statuses = con.execute("select raw_table, status from raw.load_log order by raw_table").fetchall()
         assert statuses == [(table, "loaded") for table in sorted(RAW)]
 
 
-MARTS = ["fct_equity_daily", "fct_rates_daily", "fct_credit_spreads_daily", "fct_macro_monthly", "fct_treasury_auctions",
-         "fct_company_fundamentals_quarterly", "fct_securities_losses_quarterly", "fct_megacap_daily",
-         "fct_fibonacci_levels", "fct_sector_rotation_daily"]
+MARTS = [
+    "fct_equity_daily",
+    "fct_rates_daily",
+    "fct_credit_spreads_daily",
+    "fct_macro_monthly",
+    "fct_treasury_auctions",
+    "fct_company_fundamentals_quarterly",
+    "fct_securities_losses_quarterly",
+    "fct_megacap_daily",
+    "fct_fibonacci_levels",
+    "fct_sector_rotation_daily",
+]
 
 
 def test_run_builds_every_indicator_mart_non_empty(built_db):
     with duckdb.connect(str(built_db), read_only=True) as con:
-        built = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        built = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
         assert set(MARTS) <= built
         for mart in MARTS:
             assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
@@ -109,8 +134,10 @@ def test_unreadable_files_are_named_in_the_one_line_error(built_db, sample_copy,
     for relative in cases:
         assert str(sample_copy / relative) in error, error
         with duckdb.connect(str(db), read_only=True) as con:  # published, with that source's table marked stale
-            stale = con.execute("select stale_reason from marts.build_info where relation = $r and is_stale",
-                                {"r": f"raw.{RAW_TABLES_BY_FOLDER[relative.split('/')[0]]}"}).fetchone()
+            stale = con.execute(
+                "select stale_reason from marts.build_info where relation = $r and is_stale",
+                {"r": f"raw.{RAW_TABLES_BY_FOLDER[relative.split('/')[0]]}"},
+            ).fetchone()
         assert stale and str(sample_copy / relative) in stale[0]
 
 
@@ -134,9 +161,21 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(sample_warehouse
     command ends with status 0 and nothing on stderr (it used to print "Broken pipe" and exit 1)."""
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
-        query = subprocess.Popen([str(STRESSWATCH), "query", "--db", str(sample_warehouse), "--format", "csv",
-                                  "--max-rows", "100000", "select * from marts.fct_equity_daily"],
-                                 stdout=subprocess.PIPE, stderr=stderr)
+        query = subprocess.Popen(
+            [
+                str(STRESSWATCH),
+                "query",
+                "--db",
+                str(sample_warehouse),
+                "--format",
+                "csv",
+                "--max-rows",
+                "100000",
+                "select * from marts.fct_equity_daily",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
         header = query.stdout.readline()
         query.stdout.close()
         status = query.wait(timeout=120)

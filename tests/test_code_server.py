@@ -28,25 +28,45 @@ def test_a_grpc_code_server_serves_the_jobs_and_the_daemon_runs_the_schedule_and
     home = ensure_dagster_home(tmp_path / "home")
     port = _free_port()
     workspace = tmp_path / "workspace.yaml"
-    workspace.write_text(f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n"
-                         f"      location_name: stresswatch\n")
-    server = subprocess.Popen([str(BIN / "dagster"), "api", "grpc", "-m", "orchestration.definitions",
-                               "-h", "127.0.0.1", "-p", str(port)], cwd=PROJECT_ROOT, env=_env(home),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workspace.write_text(
+        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: stresswatch\n"
+    )
+    server = subprocess.Popen(
+        [str(BIN / "dagster"), "api", "grpc", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     daemon = None
     try:
         deadline = time.monotonic() + 120
-        while subprocess.run([str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port)],
-                             env=_env(home), capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port)], env=_env(home), capture_output=True
+            ).returncode
+            != 0
+        ):
             assert server.poll() is None and time.monotonic() < deadline, "the code server did not come up"
             time.sleep(1)
-        listed = subprocess.run([str(BIN / "dagster"), "schedule", "list", "-w", str(workspace)], cwd=tmp_path,
-                                env=_env(home), capture_output=True, text=True, timeout=120)
+        listed = subprocess.run(
+            [str(BIN / "dagster"), "schedule", "list", "-w", str(workspace)],
+            cwd=tmp_path,
+            env=_env(home),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert listed.returncode == 0, listed.stderr[-2000:]
         assert "stresswatch_daily_after_close" in listed.stdout
 
-        daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], cwd=tmp_path,
-                                  env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
+            cwd=tmp_path,
+            env=_env(home),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         instance = dg.DagsterInstance.from_config(str(home))
         wanted = {"SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR"}
         while not wanted <= set(instance.get_daemon_heartbeats()):
@@ -68,18 +88,28 @@ def test_dagster_dev_serves_the_ui_with_the_schedule_running_and_the_failure_sen
 
     home = ensure_dagster_home(tmp_path / "home")
     port = _free_port()
-    dev = subprocess.Popen([str(BIN / "dagster"), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
-                            "-p", str(port)], cwd=PROJECT_ROOT, env=_env(home), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
-    query = json.dumps({"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
-                                 "schedules { name scheduleState { status } } sensors { name } } } } }"}).encode()
+    dev = subprocess.Popen(
+        [str(BIN / "dagster"), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    query = json.dumps(
+        {
+            "query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+            "schedules { name scheduleState { status } } sensors { name } } } } }"
+        }
+    ).encode()
     try:
         deadline, answer = time.monotonic() + 180, None
         while answer is None:
             assert dev.poll() is None and time.monotonic() < deadline, "dagster dev did not serve the location"
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                                 headers={"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(request, timeout=10) as response:
                     nodes = json.loads(response.read())["data"]["repositoriesOrError"].get("nodes")
                 answer = nodes or None
@@ -88,8 +118,9 @@ def test_dagster_dev_serves_the_ui_with_the_schedule_running_and_the_failure_sen
             if answer is None:
                 time.sleep(1)
         [location] = answer
-        assert location["schedules"] == [{"name": "stresswatch_daily_after_close",
-                                          "scheduleState": {"status": "RUNNING"}}]
+        assert location["schedules"] == [
+            {"name": "stresswatch_daily_after_close", "scheduleState": {"status": "RUNNING"}}
+        ]
         assert {sensor["name"] for sensor in location["sensors"]} == {"run_failure_alerts"}
     finally:
         os.killpg(dev.pid, signal.SIGTERM)  # dagster dev, its webserver, code server and daemon

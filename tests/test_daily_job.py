@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.ingest.raw_layer import RAW_TABLES
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
 from tests.conftest import assert_same_marts, dagster_instance, execute_daily, failure_of, raw_rows
 
@@ -27,9 +27,14 @@ def _fresh_clone(target: Path) -> Path:
 
 def _dagster(clone: Path, *args: str, home: Path) -> subprocess.CompletedProcess:
     binary = Path(sys.executable).with_name("dagster")
-    return subprocess.run([str(binary), *args], cwd=clone, capture_output=True, text=True, timeout=600,
-                          env={"PATH": f"{binary.parent}:/usr/bin:/bin", "DAGSTER_HOME": str(home),
-                               "HOME": str(home), "LANG": "C.UTF-8"})
+    return subprocess.run(
+        [str(binary), *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": f"{binary.parent}:/usr/bin:/bin", "DAGSTER_HOME": str(home), "HOME": str(home), "LANG": "C.UTF-8"},
+    )
 
 
 def test_dagster_job_execute_in_a_fresh_clone_publishes_the_same_marts_as_the_cli(sample_warehouse, tmp_path):
@@ -41,17 +46,38 @@ def test_dagster_job_execute_in_a_fresh_clone_publishes_the_same_marts_as_the_cl
     config.write_text(json.dumps({"resources": {"warehouse": {"config": {"db_path": str(db)}}}}))
 
     # before the install step, the code location says how to prepare it instead of a dagster-dbt traceback
-    before = _dagster(clone, "job", "execute", "-m", "orchestration.definitions", "-j", "stresswatch_daily",
-                      "-c", str(config), home=home)
+    before = _dagster(
+        clone,
+        "job",
+        "execute",
+        "-m",
+        "orchestration.definitions",
+        "-j",
+        "stresswatch_daily",
+        "-c",
+        str(config),
+        home=home,
+    )
     assert before.returncode != 0 and "make install" in before.stdout + before.stderr
 
     # the install step's manifest preparation (what `make install` runs), then Dagster's own entry point
-    prepared = subprocess.run([sys.executable, "-m", "orchestration.defs.dbt_setup"], cwd=clone, capture_output=True,
-                              text=True, timeout=300)
+    prepared = subprocess.run(
+        [sys.executable, "-m", "orchestration.defs.dbt_setup"], cwd=clone, capture_output=True, text=True, timeout=300
+    )
     assert prepared.returncode == 0, prepared.stderr
     assert (clone / "dbt_project" / "target" / "manifest.json").is_file()
-    completed = _dagster(clone, "job", "execute", "-m", "orchestration.definitions", "-j", "stresswatch_daily",
-                         "-c", str(config), home=home)
+    completed = _dagster(
+        clone,
+        "job",
+        "execute",
+        "-m",
+        "orchestration.definitions",
+        "-j",
+        "stresswatch_daily",
+        "-c",
+        str(config),
+        home=home,
+    )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
     assert_same_marts(db, sample_warehouse)
@@ -67,8 +93,11 @@ def test_dagster_job_execute_in_a_fresh_clone_publishes_the_same_marts_as_the_cl
 def _cut(source: Path, target: Path, last_day: str) -> Path:
     """The real sample as it stood on `last_day`: every dated row after it removed (prices, VIX, FRED)."""
     shutil.copytree(source, target, dirs_exist_ok=True)
-    for path in [*(target / "prices").glob("*.csv"), target / "cboe" / "vix-daily.csv",
-                 *(target / "fred").glob("*.csv")]:
+    for path in [
+        *(target / "prices").glob("*.csv"),
+        target / "cboe" / "vix-daily.csv",
+        *(target / "fred").glob("*.csv"),
+    ]:
         lines = path.read_text().splitlines()
         path.write_text("\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= last_day)]) + "\n")
     return target
@@ -115,9 +144,13 @@ def test_a_backfill_run_twice_equals_one_full_build(sample_warehouse, tmp_path):
     unrevised = shutil.copytree(SAMPLE_DATA_DIR, tmp_path / "unrevised")
     for path in (unrevised / "prices").glob("*.csv"):
         lines = path.read_text().splitlines()
-        halved = [",".join([*fields[:-1], str(int(float(fields[-1]) // 2))])
-                  if "2025-11-17" <= line[:10] <= "2025-11-21" else line
-                  for line in lines for fields in [line.split(",")]]
+        halved = [
+            ",".join([*fields[:-1], str(int(float(fields[-1]) // 2))])
+            if "2025-11-17" <= line[:10] <= "2025-11-21"
+            else line
+            for line in lines
+            for fields in [line.split(",")]
+        ]
         path.write_text("\n".join(halved) + "\n")
     unrevised_run = execute_daily(instance, db, unrevised)
     assert unrevised_run.success, failure_of(unrevised_run)
@@ -134,7 +167,9 @@ def test_a_backfill_run_twice_equals_one_full_build(sample_warehouse, tmp_path):
         assert raw_rows(db, table.name) == after_first[table.name] == raw_rows(sample_warehouse, table.name)
     assert_same_marts(db, sample_warehouse)
     with duckdb.connect(str(db), read_only=True) as con:
-        windows = con.execute("select source, window_start, window_end, rows_updated from raw.load_log "
-                              "where run_id = $r order by source", {"r": first.run_id}).fetchall()
+        windows = con.execute(
+            "select source, window_start, window_end, rows_updated from raw.load_log where run_id = $r order by source",
+            {"r": first.run_id},
+        ).fetchall()
     prices = next(row for row in windows if row[0] == "prices")
     assert (str(prices[1]), str(prices[2])) == ("2025-11-17", "2025-11-21") and prices[3] > 0

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingest.loading import load_source
-from orchestration.settings import DEFAULT_OVERLAP_DAYS, SAMPLE_DATA_DIR, gx_root_for
 from orchestration.ingest.sources.replay import ReplayPriceClient
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import DEFAULT_OVERLAP_DAYS, SAMPLE_DATA_DIR, gx_root_for
 from tests.conftest import copy_warehouse, run_cli
 from tests.test_report import run_chromium
 
@@ -32,8 +32,9 @@ def docs(sample_warehouse, tmp_path_factory) -> Path:
     fields[4] = "-680.06"
     spy.write_text("\n".join([*lines[:-1], ",".join(fields)]) + "\n")
     # the next evening's price load, blocked by the gate (the validation is stored as a run's would be)
-    blocked = load_source(db, ReplayPriceClient(data), "evening-2", DEFAULT_OVERLAP_DAYS,
-                          gate=ValidationGate(gx_root_for(db)))
+    blocked = load_source(
+        db, ReplayPriceClient(data), "evening-2", DEFAULT_OVERLAP_DAYS, gate=ValidationGate(gx_root_for(db))
+    )
     assert blocked.status == "quarantined"
     assert run_cli("docs", "--db", str(db)) == 0
     return db.with_suffix(".gx") / "gx" / "uncommitted" / "data_docs" / "local_site"
@@ -50,8 +51,9 @@ def test_no_page_loads_anything_from_the_network(docs):
 def test_the_index_shows_every_validation_offline_with_its_status(docs, tmp_path):
     dom = run_chromium(tmp_path, *OFFLINE, "--virtual-time-budget=5000", "--dump-dom", (docs / "index.html").as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
-    console_errors = [line for line in dom.stderr.splitlines()
-                      if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]
+    console_errors = [
+        line for line in dom.stderr.splitlines() if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
     assert console_errors == []
     rows = re.findall(r'<tr [^>]*data-href="(validations/[^"]+)"[^>]*>(.*?)</tr>', dom.stdout, re.S)
     assert len(rows) == 5  # the table is drawn by bootstrap-table: empty when its script cannot load
@@ -65,8 +67,9 @@ def test_the_index_shows_every_validation_offline_with_its_status(docs, tmp_path
     assert status == {"warned": 4, "failed": 1}  # the sample's four loads, then the blocked price load
 
     screenshot = tmp_path / "data_docs.png"
-    shot = run_chromium(tmp_path, *OFFLINE, "--window-size=1400,1000", f"--screenshot={screenshot}",
-                        (docs / "index.html").as_uri())
+    shot = run_chromium(
+        tmp_path, *OFFLINE, "--window-size=1400,1000", f"--screenshot={screenshot}", (docs / "index.html").as_uri()
+    )
     assert shot.returncode == 0 and screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

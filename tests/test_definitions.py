@@ -4,23 +4,31 @@ import dagster as dg
 
 from orchestration.definitions import defs
 
-RAW_KEYS = {dg.AssetKey(["raw", name]) for name in
-            ("price_bars", "fred_observations", "treasury_auctions", "sec_company_facts")}
+RAW_KEYS = {
+    dg.AssetKey(["raw", name]) for name in ("price_bars", "fred_observations", "treasury_auctions", "sec_company_facts")
+}
 
 
 def test_raw_and_staging_assets_are_defined():
     keys = set(defs.resolve_asset_graph().get_all_asset_keys())
-    assert RAW_KEYS <= keys
-    for model in ("stg_prices__daily_bars", "stg_fred__observations", "stg_treasury__auctions",
-                  "stg_sec__company_facts"):
+    assert keys >= RAW_KEYS
+    for model in (
+        "stg_prices__daily_bars",
+        "stg_fred__observations",
+        "stg_treasury__auctions",
+        "stg_sec__company_facts",
+    ):
         assert dg.AssetKey(["staging", model]) in keys
 
 
 def test_staging_models_depend_on_their_raw_asset():
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey(["staging", "stg_prices__daily_bars"])).parent_keys == {dg.AssetKey(["raw", "price_bars"])}
+    assert graph.get(dg.AssetKey(["staging", "stg_prices__daily_bars"])).parent_keys == {
+        dg.AssetKey(["raw", "price_bars"])
+    }
     assert graph.get(dg.AssetKey(["staging", "stg_sec__company_facts"])).parent_keys == {
-        dg.AssetKey(["raw", "sec_company_facts"])}
+        dg.AssetKey(["raw", "sec_company_facts"])
+    }
 
 
 def test_daily_job_is_scheduled_in_new_york_after_the_close():
@@ -29,7 +37,7 @@ def test_daily_job_is_scheduled_in_new_york_after_the_close():
     assert schedule.execution_timezone == "America/New_York"
     assert schedule.job_name == "stresswatch_daily"
     job = defs.resolve_job_def("stresswatch_daily")
-    assert RAW_KEYS <= set(job.asset_layer.executable_asset_keys)
+    assert set(job.asset_layer.executable_asset_keys) >= RAW_KEYS
 
 
 def test_each_raw_asset_has_an_expectations_check_that_blocks_only_its_readers():
@@ -56,14 +64,15 @@ def test_the_sensors_and_the_publish_asset_are_defined():
     assert defs.resolve_sensor_def("run_failure_alerts").default_status == dg.DefaultSensorStatus.RUNNING
     alerts = defs.resolve_asset_graph().get(dg.AssetKey("stress_alerts_sent"))
     assert alerts.parent_keys == {dg.AssetKey("published_warehouse")}
-    assert dg.AssetKey("stress_alerts_sent") in defs.resolve_asset_graph().get(
-        dg.AssetKey("evening_verdict")).parent_keys
+    assert (
+        dg.AssetKey("stress_alerts_sent") in defs.resolve_asset_graph().get(dg.AssetKey("evening_verdict")).parent_keys
+    )
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published_warehouse"]))
     # publishing waits for the dbt step through the seeds it always builds (a blocked source's marts yield nothing)
     assert dg.AssetKey(["seeds", "stress_thresholds"]) in published.parent_keys
     assert dg.AssetKey(["marts", "fct_market_stress_daily"]) not in published.parent_keys
-    assert RAW_KEYS <= published.parent_keys
+    assert published.parent_keys >= RAW_KEYS
     assert graph.get(dg.AssetKey(["raw", "price_bars"])).parent_keys == {dg.AssetKey(["build_database"])}
 
 
@@ -75,5 +84,5 @@ def test_each_engine_has_its_job_and_publishes_only_its_own_output():
     assert published_spark in spark and published_duckdb not in spark
     assert dg.AssetKey("evening_report") not in spark  # the report reads the DuckDB file a Spark run leaves alone
     # the same loads and the same gate on both engines
-    assert RAW_KEYS <= spark and dg.AssetKey(["marts", "fct_market_stress_daily"]) in spark
-    assert RAW_KEYS <= defs.resolve_asset_graph().get(published_spark).parent_keys
+    assert spark >= RAW_KEYS and dg.AssetKey(["marts", "fct_market_stress_daily"]) in spark
+    assert defs.resolve_asset_graph().get(published_spark).parent_keys >= RAW_KEYS

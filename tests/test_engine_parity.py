@@ -52,12 +52,15 @@ def test_identical_marts_match(sample_warehouse, parquet_twin):
 
 
 def test_missing_extra_and_changed_rows_are_each_reported(sample_warehouse, parquet_twin):
-    rewrite(parquet_twin, "fct_equity_daily",
-            # drop one row, add one that DuckDB lacks, move one close by one part in a million
-            "select * replace (case when symbol = 'SPY' and trade_date = date '2025-12-30' "
-            "then close * (1 + 1e-6) else close end as close) from t "
-            "where not (symbol = 'QQQ' and trade_date = date '2025-12-30') "
-            "union all select * replace ('NEW' as symbol) from t where symbol = 'SPY' and trade_date = date '2025-12-31'")
+    rewrite(
+        parquet_twin,
+        "fct_equity_daily",
+        # drop one row, add one that DuckDB lacks, move one close by one part in a million
+        "select * replace (case when symbol = 'SPY' and trade_date = date '2025-12-30' "
+        "then close * (1 + 1e-6) else close end as close) from t "
+        "where not (symbol = 'QQQ' and trade_date = date '2025-12-30') "
+        "union all select * replace ('NEW' as symbol) from t where symbol = 'SPY' and trade_date = date '2025-12-31'",
+    )
     result = by_mart(compare_engines(sample_warehouse, parquet_twin))["fct_equity_daily"]
     assert (result.only_duckdb, result.only_spark, result.differing_values) == (1, 1, 1)
     assert 0.9e-6 < result.largest_relative_difference < 1.1e-6
@@ -74,10 +77,13 @@ def test_the_tolerance_is_relative(sample_warehouse, parquet_twin):
 
 
 def test_a_null_on_one_side_and_a_changed_text_differ(sample_warehouse, parquet_twin):
-    rewrite(parquet_twin, "fct_market_stress_daily",
-            "select * replace (case when obs_date = (select max(obs_date) from t) then null else stress_index end "
-            "as stress_index, case when obs_date = (select min(obs_date) from t) then 'other' else regime end "
-            "as regime) from t")
+    rewrite(
+        parquet_twin,
+        "fct_market_stress_daily",
+        "select * replace (case when obs_date = (select max(obs_date) from t) then null else stress_index end "
+        "as stress_index, case when obs_date = (select min(obs_date) from t) then 'other' else regime end "
+        "as regime) from t",
+    )
     result = by_mart(compare_engines(sample_warehouse, parquet_twin))["fct_market_stress_daily"]
     assert result.differing_values == 2  # the index nulled on the last day, the regime text on the first
     assert not result.matches

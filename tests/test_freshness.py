@@ -1,6 +1,6 @@
 """Source deadlines on the NYSE calendar, and dbt's calendar-blind `source freshness` kept in step with them."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,7 +62,7 @@ def test_dbt_source_freshness_never_passes_data_the_calendar_rule_calls_stale(fa
         for hour, minute in ((18, 59), (23, 59)):
             now = at(day, hour, minute)
             due = deadline.due_date(now)
-            lag = (now.astimezone(timezone.utc) - datetime(due.year, due.month, due.day, tzinfo=timezone.utc))
+            lag = now.astimezone(UTC) - datetime(due.year, due.month, due.day, tzinfo=UTC)
             longest = max(longest, lag / timedelta(hours=1))
         day += timedelta(days=1)
     assert longest <= bound, f"{family}: the session rule accepts {longest:.1f} h, dbt errors after {bound} h"

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest.loading import LoadError, load_source, merge_reports
-from orchestration.ingest.raw_layer import RAW_TABLES, loaded_ranges
+from orchestration.ingest.raw_layer import loaded_ranges
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
 from orchestration.ingest.validation import Failure, ValidationReport
 from tests.conftest import FIXTURES, copy_warehouse, raw_rows, run_cli, table_snapshot
@@ -97,7 +98,9 @@ def failure(check: str, severity: str = "warn", count: int | None = 1) -> Failur
 
 
 def test_merged_reports_add_counts_and_keep_staleness_only_when_every_batch_was_stale():
-    first = ValidationReport("raw.price_bars", 10, [failure("open_close_within_low_high_cboe", count=2), failure("staleness")])
+    first = ValidationReport(
+        "raw.price_bars", 10, [failure("open_close_within_low_high_cboe", count=2), failure("staleness")]
+    )
     second = ValidationReport("raw.price_bars", 10, [failure("open_close_within_low_high_cboe", count=3)])
     merged = merge_reports([first, second])
     assert [(f.check, f.unexpected_count) for f in merged] == [("open_close_within_low_high_cboe", 5)]
@@ -113,15 +116,18 @@ def prepend_rows(path: Path, older: Path) -> int:
     return len(rows)
 
 
-def test_older_rows_a_data_directory_gains_load_and_a_missing_family_folder_is_said(sample_warehouse, sample_copy,
-                                                                                   tmp_path, capsys):
+def test_older_rows_a_data_directory_gains_load_and_a_missing_family_folder_is_said(
+    sample_warehouse, sample_copy, tmp_path, capsys
+):
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     # real downloads reaching further back: FRED's SP500 from 2016, Yahoo's SPY from 2021-07
     older_sp500 = prepend_rows(sample_copy / "fred" / "SP500.csv", FIXTURES / "fred" / "SP500_2016-2021.csv")
     older_spy = prepend_rows(sample_copy / "prices" / "SPY.csv", FIXTURES / "prices" / "SPY_2021-07_2021-12.csv")
     shutil.rmtree(sample_copy / "sec")  # families are optional: a user without SEC data
-    before = {"SP500": sum(row[0] == "SP500" for row in raw_rows(db, "fred_observations")),
-              "SPY": sum(row[0] == "SPY" for row in raw_rows(db, "price_bars"))}
+    before = {
+        "SP500": sum(row[0] == "SP500" for row in raw_rows(db, "fred_observations")),
+        "SPY": sum(row[0] == "SPY" for row in raw_rows(db, "price_bars")),
+    }
     assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 0
     fred = [row for row in raw_rows(db, "fred_observations") if row[0] == "SP500"]
     bars = [row for row in raw_rows(db, "price_bars") if row[0] == "SPY"]
@@ -129,8 +135,9 @@ def test_older_rows_a_data_directory_gains_load_and_a_missing_family_folder_is_s
     assert len(bars) == before["SPY"] + older_spy and min(row[1] for row in bars).isoformat() == "2021-07-01"
     assert "no sec/ folder there: nothing to load for this family" in capsys.readouterr().out
     with duckdb.connect(str(db), read_only=True) as con:
-        origin, status = con.execute("select origin, status from raw.load_log where source = 'sec' "
-                                     "order by started_at desc limit 1").fetchone()
+        origin, status = con.execute(
+            "select origin, status from raw.load_log where source = 'sec' order by started_at desc limit 1"
+        ).fetchone()
         ranges = loaded_ranges(con, RAW_TABLES["price_bars"])
     assert status == "loaded" and "no sec/ folder there: nothing to load" in origin
     # loaded once: the next evening reads SPY's file from its tail again, not whole

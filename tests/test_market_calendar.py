@@ -2,8 +2,13 @@
 
 from datetime import date
 
-from orchestration.ingest.market_calendar import (is_early_close, is_session, last_sessions, previous_session,
-                                           sessions_between)
+from orchestration.ingest.market_calendar import (
+    is_early_close,
+    is_session,
+    last_sessions,
+    previous_session,
+    sessions_between,
+)
 
 
 def test_holidays_and_weekends_are_not_sessions():

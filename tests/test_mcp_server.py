@@ -1,4 +1,4 @@
-"""`stresswatch mcp` as an agent meets it: the official SDK's client starts the server over stdio and calls its tools."""
+"""`stresswatch mcp` as an agent meets it: the official SDK's client starts the server on stdio and calls its tools."""
 
 import json
 import shutil
@@ -10,8 +10,8 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from orchestration.serve.alerts import ledger_path_for
 from orchestration.publish.publishing import build_path_for
+from orchestration.serve.alerts import ledger_path_for
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import copy_warehouse
 from tests.test_sandbox import ENDLESS_CROSS_JOIN, digests, hostile_statements
@@ -30,12 +30,14 @@ def served(sample_warehouse, tmp_path_factory) -> Path:
 def session(db: Path, work):
     """Start `stresswatch mcp` as a client would and run `work(client)` in one session."""
     assert STRESSWATCH, "the stresswatch console script is installed by `make install`"
-    params = StdioServerParameters(command=STRESSWATCH, args=["mcp", "--db", str(db), "--timeout", "2"],
-                                   cwd=str(PROJECT_ROOT))
+    params = StdioServerParameters(
+        command=STRESSWATCH, args=["mcp", "--db", str(db), "--timeout", "2"], cwd=str(PROJECT_ROOT)
+    )
 
     async def main():
         async with Client(params, read_timeout_seconds=120) as client:
             return await work(client)
+
     return anyio.run(main)
 
 
@@ -51,19 +53,52 @@ def test_a_session_lists_the_tools_runs_a_query_and_gets_the_stress_summary(serv
     async def work(client):
         tools = await client.list_tools()
         answers = {"tools": {tool.name for tool in tools.tools}}
-        answers["query"] = payload(await client.call_tool("query", {
-            "sql": "select obs_date, stress_index, regime from marts.fct_market_stress_daily "
-                   "where stress_index is not null order by obs_date desc", "max_rows": 3}))
+        answers["query"] = payload(
+            await client.call_tool(
+                "query",
+                {
+                    "sql": "select obs_date, stress_index, regime from marts.fct_market_stress_daily "
+                    "where stress_index is not null order by obs_date desc",
+                    "max_rows": 3,
+                },
+            )
+        )
         answers["summary"] = payload(await client.call_tool("stress_summary", {}))
         answers["marts"] = payload(await client.call_tool("list_marts", {}))
-        answers["supported"] = payload(await client.call_tool("check_claim", {"claim": {
-            "id": "ust10", "metric": "fct_rates_daily.ust_10y_pct", "date": "2025-11-21", "comparator": "equals",
-            "stated": 4.06, "tolerance": 0.005}}))
-        answers["contradicted"] = payload(await client.call_tool("check_claim", {"claim": {
-            "id": "ust10", "metric": "fct_rates_daily.ust_10y_pct", "date": "2025-11-21", "comparator": "equals",
-            "stated": 4.91, "tolerance": 0.005}}))
-        bad_claim = await client.call_tool("check_claim", {"claim": {"id": "x", "metric": "fct_nothing.y",
-                                                                     "comparator": "is_true", "date": "2025-11-21"}})
+        answers["supported"] = payload(
+            await client.call_tool(
+                "check_claim",
+                {
+                    "claim": {
+                        "id": "ust10",
+                        "metric": "fct_rates_daily.ust_10y_pct",
+                        "date": "2025-11-21",
+                        "comparator": "equals",
+                        "stated": 4.06,
+                        "tolerance": 0.005,
+                    }
+                },
+            )
+        )
+        answers["contradicted"] = payload(
+            await client.call_tool(
+                "check_claim",
+                {
+                    "claim": {
+                        "id": "ust10",
+                        "metric": "fct_rates_daily.ust_10y_pct",
+                        "date": "2025-11-21",
+                        "comparator": "equals",
+                        "stated": 4.91,
+                        "tolerance": 0.005,
+                    }
+                },
+            )
+        )
+        bad_claim = await client.call_tool(
+            "check_claim",
+            {"claim": {"id": "x", "metric": "fct_nothing.y", "comparator": "is_true", "date": "2025-11-21"}},
+        )
         answers["bad_claim"] = (bad_claim.is_error, bad_claim.content[0].text)
         resources = await client.list_resources()
         answers["resources"] = [str(resource.uri) for resource in resources.resources]
@@ -73,8 +108,10 @@ def test_a_session_lists_the_tools_runs_a_query_and_gets_the_stress_summary(serv
     answers = session(served, work)
     assert answers["tools"] == {"list_marts", "query", "stress_summary", "check_claim"}
     with duckdb.connect(str(served), read_only=True) as con:
-        latest = con.execute("select obs_date, stress_index, regime from marts.fct_market_stress_daily "
-                             "where stress_index is not null order by obs_date desc limit 3").fetchall()
+        latest = con.execute(
+            "select obs_date, stress_index, regime from marts.fct_market_stress_daily "
+            "where stress_index is not null order by obs_date desc limit 3"
+        ).fetchall()
     query = answers["query"]
     assert query["columns"] == ["obs_date", "stress_index", "regime"] and query["truncated"]
     assert query["rows"] == [[day.isoformat(), index, regime] for day, index, regime in latest]

@@ -5,8 +5,10 @@ import re
 from orchestration.settings import PROJECT_ROOT
 
 # an assignment to os.environ (item, update, setdefault, putenv) or a test setting the warehouse path variable
-WRITES = re.compile(r"os\.environ\[[^\]]+\]\s*=|os\.environ\.(update|setdefault)\(|os\.putenv\(|"
-                    r"setenv\(\s*[\"']STRESSWATCH_(DB|DATA_DIR|SPARK_DIR)")
+WRITES = re.compile(
+    r"os\.environ\[[^\]]+\]\s*=|os\.environ\.(update|setdefault)\(|os\.putenv\(|"
+    r"setenv\(\s*[\"']STRESSWATCH_(DB|DATA_DIR|SPARK_DIR)"
+)
 
 
 def test_no_module_test_or_benchmark_writes_a_path_into_os_environ():

@@ -8,9 +8,9 @@ import pytest
 
 from orchestration.ingest.loading import load_source
 from orchestration.ingest.plausibility import AcceptedMove, read_accepted, write_accepted
-from orchestration.settings import resolve_settings
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import resolve_settings
 
 EXCERPTS = Path(__file__).parent / "fixtures" / "plausibility"
 
@@ -58,17 +58,25 @@ def test_a_real_extreme_loads_without_an_accepted_exception(case, tmp_path):
 
     assert result.status == "loaded", result.reason()
     assert result.inserted == 1
-    table, column, key = (("raw.price_bars", "trade_date", "symbol") if result.family == "prices"
-                          else ("raw.fred_observations", "obs_date", "series_id"))
+    table, column, key = (
+        ("raw.price_bars", "trade_date", "symbol")
+        if result.family == "prices"
+        else ("raw.fred_observations", "obs_date", "series_id")
+    )
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute(f"select count(*) from {table} where {key} = $s and {column} = $d",
-                           {"s": series, "d": day}).fetchone()[0] == 1
+        assert (
+            con.execute(
+                f"select count(*) from {table} where {key} = $s and {column} = $d", {"s": series, "d": day}
+            ).fetchone()[0]
+            == 1
+        )
 
 
 def _scale_prices(factor: float):
     def edit(line: str) -> str:
         fields = line.split(",")
         return ",".join([fields[0], *(f"{float(value) * factor:.4f}" for value in fields[1:5]), *fields[5:]])
+
     return edit
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest.price_basis import find_rebased
-from orchestration.ingest.raw_layer import RAW_TABLES, ensure_raw_schema, upsert
+from orchestration.ingest.raw_layer import ensure_raw_schema, upsert
+from orchestration.ingest.raw_tables import RAW_TABLES
 from tests.conftest import FIXTURES
 
 TABLE = RAW_TABLES["price_bars"]
@@ -18,8 +19,18 @@ TABLE = RAW_TABLES["price_bars"]
 def stored():
     """An in-memory raw layer holding the fixture's real SPY bars (2025-11-10..21)."""
     bars = pd.read_csv(FIXTURES / "prices" / "SPY.csv", parse_dates=["date"])
-    frame = pd.DataFrame({"symbol": "SPY", "trade_date": bars.date.dt.date, "open": bars.open, "high": bars.high,
-                          "low": bars.low, "close": bars.close, "volume": bars.volume, "source": "prices/SPY.csv"})
+    frame = pd.DataFrame(
+        {
+            "symbol": "SPY",
+            "trade_date": bars.date.dt.date,
+            "open": bars.open,
+            "high": bars.high,
+            "low": bars.low,
+            "close": bars.close,
+            "volume": bars.volume,
+            "source": "prices/SPY.csv",
+        }
+    )
     con = duckdb.connect()
     ensure_raw_schema(con)
     upsert(con, TABLE, frame, "run-1")

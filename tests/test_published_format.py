@@ -31,10 +31,13 @@ def marts_as_text(path):
     return {name: [json.dumps(list(row), default=lambda value: value.isoformat())
                    for row in con.execute(f"select * from marts.{name} order by all").fetchall()] for name in marts}
 """
-READ_EVERY_MART = MARTS_AS_TEXT + r"""
+READ_EVERY_MART = (
+    MARTS_AS_TEXT
+    + r"""
 import sys
 print(json.dumps({"version": duckdb.__version__, "marts": marts_as_text(sys.argv[1])}))
 """
+)
 _namespace: dict = {}
 exec(MARTS_AS_TEXT, _namespace)
 
@@ -51,8 +54,9 @@ def marts_as_text(db: Path) -> dict[str, list[str]]:
 
 def test_the_published_sample_reads_whole_in_duckdb_1_1(sample_warehouse):
     assert storage_tag(sample_warehouse) == STORAGE_TAG
-    done = subprocess.run([reader("python"), "-c", READ_EVERY_MART, str(sample_warehouse)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [reader("python"), "-c", READ_EVERY_MART, str(sample_warehouse)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     read = json.loads(done.stdout)
     assert read["version"] == OLDEST_DUCKDB
@@ -66,8 +70,12 @@ def test_the_registry_duckdb_cli_opens_it_read_only_and_reads_every_mart(sample_
     assert version.stdout.startswith(f"v{REGISTRY_DUCKDB_CLI} ")
     counts = {name: len(rows) for name, rows in marts_as_text(sample_warehouse).items()}
     sql = " union all ".join(f"select '{name}' as mart, count(*) as n from marts.{name}" for name in counts)
-    done = subprocess.run([reader("duckdb"), "-readonly", "-json", str(sample_warehouse), "-c", sql],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [reader("duckdb"), "-readonly", "-json", str(sample_warehouse), "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert {row["mart"]: row["n"] for row in json.loads(done.stdout)} == counts
 
@@ -79,14 +87,16 @@ def test_a_warehouse_published_in_duckdb_2_format_is_converted_by_the_next_build
         con.execute(f"attach '{sample_warehouse}' as sample (read_only)")
         con.execute("copy from database sample to legacy")
     assert storage_tag(legacy) != STORAGE_TAG
-    old_reader = subprocess.run([reader("python"), "-c", READ_EVERY_MART, str(legacy)], capture_output=True,
-                                text=True, timeout=300)
+    old_reader = subprocess.run(
+        [reader("python"), "-c", READ_EVERY_MART, str(legacy)], capture_output=True, text=True, timeout=300
+    )
     assert old_reader.returncode != 0 and "version" in old_reader.stderr  # what BI users hit before
     build = prepare_build(legacy)  # what the next run starts with
     assert storage_tag(build) == STORAGE_TAG
     publish(build, legacy)
-    read = subprocess.run([reader("python"), "-c", READ_EVERY_MART, str(legacy)], capture_output=True,
-                          text=True, timeout=300)
+    read = subprocess.run(
+        [reader("python"), "-c", READ_EVERY_MART, str(legacy)], capture_output=True, text=True, timeout=300
+    )
     assert read.returncode == 0, read.stderr[-2000:]
     assert json.loads(read.stdout)["marts"] == marts_as_text(sample_warehouse)
 
@@ -106,10 +116,14 @@ def test_publish_refuses_a_build_older_readers_cannot_open(sample_warehouse, tmp
     assert published.read_bytes() == before
 
 
-@pytest.mark.parametrize("connect_args", [
-    {},  # the plain URI a Superset user types
-    {"read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}},  # the README's
-], ids=["plain", "sandboxed"])
+@pytest.mark.parametrize(
+    "connect_args",
+    [
+        {},  # the plain URI a Superset user types
+        {"read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}},  # the README's
+    ],
+    ids=["plain", "sandboxed"],
+)
 def test_sqlalchemy_inspector_lists_a_marts_columns(sample_warehouse, tmp_path, connect_args):
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     engine = sqlalchemy.create_engine(f"duckdb:///{db}", connect_args=connect_args)

@@ -15,9 +15,9 @@ import pandas as pd
 import sqlalchemy
 
 from orchestration.publish.publishing import build_path_for, failed_path_for
+from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import copy_warehouse, run_cli
 from tests.dbt_project.test_marts import _cut_prices
-from orchestration.settings import SAMPLE_DATA_DIR
 
 READER = r"""
 import json, os, sys, duckdb
@@ -58,8 +58,10 @@ def test_four_readers_during_a_full_run_see_one_complete_run_and_no_error(tmp_pa
     assert run_cli("run", "--db", str(db), "--data-dir", str(cut)) == 0
     first_run = build_info_run(db)
     stop = tmp_path / "stop"
-    readers = [subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(tmp_path / f"reader{n}.json")])
-               for n in range(4)]
+    readers = [
+        subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(tmp_path / f"reader{n}.json")])
+        for n in range(4)
+    ]
     try:
         time.sleep(1.0)
         assert run_cli("run", "--db", str(db)) == 0  # the full sample: every mart grows
@@ -94,8 +96,13 @@ def dbt_processes_building(build: Path) -> list[int]:
 def test_a_run_killed_during_the_build_takes_dbt_with_it_and_the_next_run_succeeds(sample_warehouse, tmp_path):
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     published = db.read_bytes()
-    process = subprocess.Popen([str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     for line in process.stdout:  # wait until dbt is writing the build database, then kill the run's process only
         if "Running dbt command" in line:
             deadline = time.monotonic() + 30
@@ -124,8 +131,9 @@ def test_a_run_killed_during_the_build_takes_dbt_with_it_and_the_next_run_succee
 def test_superset_style_sqlalchemy_connection_reads_a_mart_read_only(sample_warehouse):
     engine = sqlalchemy.create_engine(f"duckdb:///{sample_warehouse}?access_mode=read_only")
     with engine.connect() as connection:
-        rows = connection.execute(sqlalchemy.text(
-            "select ust_10y_pct from marts.fct_rates_daily where obs_date = date '2025-11-21'")).fetchall()
+        rows = connection.execute(
+            sqlalchemy.text("select ust_10y_pct from marts.fct_rates_daily where obs_date = date '2025-11-21'")
+        ).fetchall()
         assert rows == [(4.06,)]
         try:
             connection.execute(sqlalchemy.text("create table marts.scratch (x int)"))
@@ -139,8 +147,12 @@ def test_superset_style_sqlalchemy_connection_reads_a_mart_read_only(sample_ware
 def test_export_writes_every_mart_as_parquet_with_the_same_row_counts(sample_warehouse, tmp_path, capsys):
     assert run_cli("export", "--parquet", str(tmp_path / "parquet"), "--db", str(sample_warehouse)) == 0
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
-        marts = {name: con.execute(f"select count(*) from marts.{name}").fetchone()[0] for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        marts = {
+            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
     files = {path.stem: path for path in (tmp_path / "parquet").glob("*.parquet")}
     assert set(files) == set(marts) and len(marts) >= 11
     with duckdb.connect() as con:
@@ -148,8 +160,10 @@ def test_export_writes_every_mart_as_parquet_with_the_same_row_counts(sample_war
             assert con.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0] == marts[name]
     stress = pd.read_parquet(files["fct_market_stress_daily"])  # pandas reads it in the project's own install
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
-        latest = con.execute("select obs_date, stress_index from marts.fct_market_stress_daily "
-                             "where stress_index is not null order by obs_date desc limit 1").fetchone()
+        latest = con.execute(
+            "select obs_date, stress_index from marts.fct_market_stress_daily "
+            "where stress_index is not null order by obs_date desc limit 1"
+        ).fetchone()
     row = stress.dropna(subset=["stress_index"]).sort_values("obs_date").iloc[-1]
     assert (row["obs_date"], row["stress_index"]) == latest
 
@@ -179,13 +193,18 @@ def _small_disk(path: Path, size_bytes: int) -> Callable[[], None]:
 
 def _run_in_subprocess(db: Path, home: Path, file_size_limit: int | None = None) -> subprocess.CompletedProcess:
     """`stresswatch run`; without root, a file-size limit (RLIMIT_FSIZE) stands in for the full disk."""
+
     def limit():  # the write fails with EFBIG instead of killing the process with SIGXFSZ
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
-    return subprocess.run([str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
-                          capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(home)},
-                          preexec_fn=limit if file_size_limit else None)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        preexec_fn=limit if file_size_limit else None,
+    )
 
 
 def test_a_build_that_fails_on_a_full_disk_leaves_no_build_file_behind(sample_warehouse, tmp_path):

@@ -60,10 +60,26 @@ def test_a_rolled_back_upsert_leaves_the_table_as_it_was(con):
 
 def test_null_period_start_is_part_of_the_sec_key(con):
     facts = RAW_TABLES["sec_company_facts"]
-    frame = pd.DataFrame([{
-        "cik": "1", "entity_name": "X", "taxonomy": "us-gaap", "concept": "StockholdersEquity", "unit": "USD",
-        "period_start": None, "period_end": date(2024, 1, 31), "value": 5.0, "accession": "a-1", "fiscal_year": 2024,
-        "fiscal_period": "FY", "form": "10-K", "filed": date(2024, 3, 1), "frame": None}])
+    frame = pd.DataFrame(
+        [
+            {
+                "cik": "1",
+                "entity_name": "X",
+                "taxonomy": "us-gaap",
+                "concept": "StockholdersEquity",
+                "unit": "USD",
+                "period_start": None,
+                "period_end": date(2024, 1, 31),
+                "value": 5.0,
+                "accession": "a-1",
+                "fiscal_year": 2024,
+                "fiscal_period": "FY",
+                "form": "10-K",
+                "filed": date(2024, 3, 1),
+                "frame": None,
+            }
+        ]
+    )
     upsert(con, facts, frame, "run-1")
     counts = upsert(con, facts, frame, "run-2")
     assert counts.unchanged == 1

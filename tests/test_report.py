@@ -10,9 +10,17 @@ import pytest
 from orchestration.serve.report import build_report
 from tests.conftest import run_cli
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def chromium() -> str:
@@ -27,9 +35,19 @@ def report(sample_warehouse, tmp_path_factory) -> Path:
 
 
 def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                           "--enable-logging=stderr", "--v=0", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_page_renders_every_chart_without_script_errors(report, tmp_path):
@@ -38,8 +56,9 @@ def test_the_page_renders_every_chart_without_script_errors(report, tmp_path):
     rendered = re.search(r'data-charts-rendered="(\d+)"', dom.stdout)
     assert rendered, "the page's script did not run"
     assert int(rendered.group(1)) >= 8
-    console_errors = [line for line in dom.stderr.splitlines()
-                      if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]
+    console_errors = [
+        line for line in dom.stderr.splitlines() if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
     assert console_errors == []
 
     screenshot = tmp_path / "report.png"
@@ -53,9 +72,17 @@ def test_the_page_is_self_contained_small_and_titled(report):
     assert report.stat().st_size < 10 * 1024 * 1024
     assert not re.search(r'(src|href)="https?://', page)  # nothing to fetch: works offline
     assert page.count('<figure class="chart">') >= 8
-    for title in ("Composite market stress index", "close, 50- and 200-day averages", "VIX",
-                  "high-yield and investment-grade spreads", "10- and 2-year yields", "bid-to-cover by term",
-                  "Mega-cap breadth", "unrealized losses", "gross margin by quarter"):
+    for title in (
+        "Composite market stress index",
+        "close, 50- and 200-day averages",
+        "VIX",
+        "high-yield and investment-grade spreads",
+        "10- and 2-year yields",
+        "bid-to-cover by term",
+        "Mega-cap breadth",
+        "unrealized losses",
+        "gross margin by quarter",
+    ):
         assert title in page
     assert "Alerts of the last 10 sessions" in page and "Data freshness" in page
     assert "raw.price_bars" in page and "loaded" in page

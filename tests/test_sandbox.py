@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.serve.alerts import ledger_path_for
 from orchestration.publish.publishing import build_path_for
+from orchestration.serve.alerts import ledger_path_for
 from orchestration.serve.sandbox import RefusedStatement, check_statement, run_statement
 from tests.conftest import copy_warehouse, run_cli
 
@@ -85,13 +85,27 @@ def test_a_ten_minute_cross_join_is_cut_off(guarded, capsys):
 
 
 def test_policy_refusals_are_decided_before_duckdb_runs_anything():
-    for sql in ("copy (select 1) to 'x.csv'", "attach 'x.duckdb'", "select 1; select 2", "create table t (x int)",
-                "set threads = 1", "", "-- a comment"):
+    for sql in (
+        "copy (select 1) to 'x.csv'",
+        "attach 'x.duckdb'",
+        "select 1; select 2",
+        "create table t (x int)",
+        "set threads = 1",
+        "",
+        "-- a comment",
+    ):
         with pytest.raises(RefusedStatement):
             check_statement(sql)
-    for sql in ("select 1", "with t as (select 1) select * from t", "from marts.fct_rates_daily",
-                "describe marts.fct_rates_daily", "show tables", "summarize marts.fct_rates_daily",
-                "explain select 1", "select 1;"):
+    for sql in (
+        "select 1",
+        "with t as (select 1) select * from t",
+        "from marts.fct_rates_daily",
+        "describe marts.fct_rates_daily",
+        "show tables",
+        "summarize marts.fct_rates_daily",
+        "explain select 1",
+        "select 1;",
+    ):
         assert check_statement(sql) == sql
 
 
@@ -105,14 +119,28 @@ def test_reads_of_every_kind_work_and_a_row_limit_cuts_the_result(guarded):
 
 
 def test_a_cut_result_says_so_on_stderr_and_keeps_stdout_parseable(guarded, capsys):
-    assert run_cli("query", "select obs_date from marts.fct_rates_daily order by 1", "--max-rows", "3",
-                   "--format", "csv", "--db", str(guarded)) == 0
+    assert (
+        run_cli(
+            "query",
+            "select obs_date from marts.fct_rates_daily order by 1",
+            "--max-rows",
+            "3",
+            "--format",
+            "csv",
+            "--db",
+            str(guarded),
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert len(captured.out.strip().splitlines()) == 4  # the header and three rows
     assert "only the first 3 rows" in captured.err
 
 
 def test_the_reader_connection_is_locked_and_prints_no_progress_bar(guarded):
-    settings = run_statement(guarded, "select current_setting('lock_configuration'), "
-                                      "current_setting('enable_external_access'), current_setting('enable_progress_bar')")
+    settings = run_statement(
+        guarded,
+        "select current_setting('lock_configuration'), "
+        "current_setting('enable_external_access'), current_setting('enable_progress_bar')",
+    )
     assert settings.rows == [(True, False, False)]  # a progress bar on stdout would corrupt CSV and the MCP stream

@@ -12,8 +12,8 @@ import yaml
 
 from orchestration.publish.engine_parity import compare_engines, mart_keys
 from orchestration.publish.publishing import build_path_for
-from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.publish.spark_engine import publish_spark_build, spark_link_for, spark_runs_dir_for
+from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import copy_warehouse, run_cli
 from tests.test_validation_gate import edit_csv_line, set_field, spy
 
@@ -21,8 +21,11 @@ from tests.test_validation_gate import edit_csv_line, set_field, spy
 def tree_snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under a folder (through a symlink) with its size and modification time."""
     root = folder.resolve()
-    return {str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
-            for path in root.rglob("*") if path.is_file()}
+    return {
+        str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +83,13 @@ def test_the_parquet_marts_open_in_duckdb_without_spark(spark_run):
     with duckdb.connect() as con:
         regime, stress_index = con.execute(
             f"select regime, stress_index from read_parquet('{marts}/fct_market_stress_daily/*.parquet') "
-            "where stress_index is not null order by obs_date desc limit 1").fetchone()
+            "where stress_index is not null order by obs_date desc limit 1"
+        ).fetchone()
     with duckdb.connect(str(db), read_only=True) as con:
-        expected = con.execute("select regime, stress_index from marts.fct_market_stress_daily "
-                               "where stress_index is not null order by obs_date desc limit 1").fetchone()
+        expected = con.execute(
+            "select regime, stress_index from marts.fct_market_stress_daily "
+            "where stress_index is not null order by obs_date desc limit 1"
+        ).fetchone()
     assert (regime, stress_index) == expected
 
 

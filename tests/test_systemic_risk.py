@@ -35,12 +35,15 @@ def test_the_absorption_ratio_takes_a_fifth_of_the_eigenvectors_rounded_up():
     assert absorption_ratio(returns.astype(float)) == pytest.approx((36 + 25) / 91, abs=1e-12)
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    ([1, 1, 0], 0.0625),   # along the common factor: (3/4) (5 - 3 - 3 + 5) / 16 / 3 assets
-    ([1, -1, 0], 0.25),    # the same size against it is four times as unusual: (3/4) (5 + 3 + 3 + 5) / 16 / 3
-    ([0, 0, 1], 0.25),     # the independent asset one unit out: (3/4) x 1 / 3
-    ([0, 0, 0], 0.0),      # the historical mean
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ([1, 1, 0], 0.0625),  # along the common factor: (3/4) (5 - 3 - 3 + 5) / 16 / 3 assets
+        ([1, -1, 0], 0.25),  # the same size against it is four times as unusual: (3/4) (5 + 3 + 3 + 5) / 16 / 3
+        ([0, 0, 1], 0.25),  # the independent asset one unit out: (3/4) x 1 / 3
+        ([0, 0, 0], 0.0),  # the historical mean
+    ],
+)
 def test_turbulence_is_the_mahalanobis_distance_per_asset(today, expected):
     # covariance^-1 = (3/4) x (1/16) [[5, -3, 0], [-3, 5, 0], [0, 0, 16]]
     assert turbulence(THREE_ASSETS, np.array(today, dtype=float)) == pytest.approx(expected, abs=1e-12)
@@ -60,26 +63,30 @@ def crisis_closes() -> pd.DataFrame:
 
 def daily_measures(closes: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
     part = closes[(closes.trade_date >= first) & (closes.trade_date <= last)]
-    frame = systemic_risk_daily(session_returns(part, sessions_between(date.fromisoformat(first),
-                                                                      date.fromisoformat(last))))
+    frame = systemic_risk_daily(
+        session_returns(part, sessions_between(date.fromisoformat(first), date.fromisoformat(last)))
+    )
     return frame.set_index(pd.to_datetime(frame.obs_date))
 
 
-@pytest.mark.parametrize(("first", "last", "calm", "crisis"), [
-    ("2006-06-01", "2008-12-31", ("2008-05-01", "2008-08-31"), ("2008-09-15", "2008-11-30")),  # Lehman
-    ("2017-12-01", "2020-06-30", ("2019-06-01", "2019-12-31"), ("2020-03-01", "2020-03-31")),  # COVID-19
-])
+@pytest.mark.parametrize(
+    ("first", "last", "calm", "crisis"),
+    [
+        ("2006-06-01", "2008-12-31", ("2008-05-01", "2008-08-31"), ("2008-09-15", "2008-11-30")),  # Lehman
+        ("2017-12-01", "2020-06-30", ("2019-06-01", "2019-12-31"), ("2020-03-01", "2020-03-31")),  # COVID-19
+    ],
+)
 def test_both_measures_rise_in_the_real_2008_and_2020_crises(first, last, calm, crisis):
     """The universe's real closes: absorption ratio, its standardized shift and turbulence all higher in the crisis
     than in the quiet months before it, and the shift (a 15-session mean, so it lags) passes 1 (2008: ratio 0.80 ->
     0.83, shift -0.19 -> +1.72, 20-session turbulence 1.4 -> 4.1; 2020: 0.90 -> 0.91, -2.7 -> +0.28 peaking above 1,
     0.8 -> 8.8)."""
     measures = daily_measures(crisis_closes(), first, last)
-    before = measures.loc[calm[0]:calm[1]].mean(numeric_only=True)
-    during = measures.loc[crisis[0]:crisis[1]].mean(numeric_only=True)
+    before = measures.loc[calm[0] : calm[1]].mean(numeric_only=True)
+    during = measures.loc[crisis[0] : crisis[1]].mean(numeric_only=True)
     assert during.absorption_ratio > before.absorption_ratio
     assert during.absorption_shift_z > 0 > before.absorption_shift_z
-    assert measures.loc[crisis[0]:crisis[1]].absorption_shift_z.max() > 1
+    assert measures.loc[crisis[0] : crisis[1]].absorption_shift_z.max() > 1
     assert during.turbulence_20d > 2.5 * before.turbulence_20d
 
 
@@ -97,17 +104,21 @@ def test_a_missing_bar_takes_the_asset_out_of_the_year_after_it():
     closes = crisis_closes()
     gap = closes[~((closes.symbol == "XLU") & (closes.trade_date == "2007-09-04"))]
     measures = daily_measures(gap, "2006-06-01", "2008-12-31")
-    assert measures.loc["2007-09-04":"2008-09-04"].n_assets.max() < daily_measures(
-        closes, "2006-06-01", "2008-12-31").loc["2007-09-04":"2008-09-04"].n_assets.max()
+    assert (
+        measures.loc["2007-09-04":"2008-09-04"].n_assets.max()
+        < daily_measures(closes, "2006-06-01", "2008-12-31").loc["2007-09-04":"2008-09-04"].n_assets.max()
+    )
 
 
 def test_the_derived_table_is_rebuilt_from_raw_bars_of_the_universe(tmp_path):
     db = tmp_path / "build.duckdb"
-    closes = crisis_closes()
+    closes = crisis_closes()  # noqa: F841  (read by name: DuckDB's replacement scan)
     with duckdb.connect(str(db)) as con:
         con.execute("create schema raw")
-        con.execute("create table raw.price_bars as select symbol, cast(trade_date as date) as trade_date, close "
-                    "from closes union all select 'ZZZ', date '2008-01-02', 1.0")
+        con.execute(
+            "create table raw.price_bars as select symbol, cast(trade_date as date) as trade_date, close "
+            "from closes union all select 'ZZZ', date '2008-01-02', 1.0"
+        )
     rows = refresh_systemic_risk(db, systemic_universe())
     with duckdb.connect(str(db), read_only=True) as con:
         stored = con.execute(f"select * from {SYSTEMIC_RISK_TABLE} order by obs_date").df()

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from orchestration.ingest.raw_layer import RAW_TABLES
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.parse_prices import read_price_file
 from orchestration.ingest.sources.replay import ReplayTreasuryClient
 from orchestration.ingest.validation import ValidationGate, prepare_frame
@@ -28,7 +28,10 @@ def test_the_frame_carries_the_plausibility_verdicts_and_each_rows_file_and_line
     verdicts = pd.Series(pd.NA, index=batch.index, dtype="string")
     verdicts.iloc[4] = "close 1 after 100"
     frame = prepare_frame(PRICES, batch, verdicts)
-    assert frame._implausible_move.isna().sum() == len(batch) - 1 and frame._implausible_move.iloc[4] == "close 1 after 100"
+    assert (
+        frame._implausible_move.isna().sum() == len(batch) - 1
+        and frame._implausible_move.iloc[4] == "close 1 after 100"
+    )
     assert prepare_frame(PRICES, batch)._implausible_move.isna().all()
     assert frame._line.min() == 2 and frame._file.str.endswith(".csv").all()
 
@@ -61,8 +64,10 @@ def test_an_implausible_move_blocks_naming_the_row_its_file_and_line(gate):
     assert not report.passed
     [error] = report.errors
     assert error.check == "move_plausible" and error.unexpected_count == 1
-    assert error.examples == ("close 6.7 after 670 on 2025-11-20 is a move of -460.5 log-% "
-                              f"[SPY 2025-11-21 in {FIXTURES / 'prices' / 'SPY.csv'} line 11]",)
+    assert error.examples == (
+        "close 6.7 after 670 on 2025-11-20 is a move of -460.5 log-% "
+        f"[SPY 2025-11-21 in {FIXTURES / 'prices' / 'SPY.csv'} line 11]",
+    )
 
 
 def test_errors_name_the_check_and_the_offending_key(gate):
@@ -72,8 +77,10 @@ def test_errors_name_the_check_and_the_offending_key(gate):
     assert not report.passed
     [error] = report.errors
     assert error.check == "volume_not_negative"
-    assert error.examples == (f"volume=-1 [{frame.loc[3, 'symbol']} {frame.loc[3, 'trade_date'].isoformat()} "
-                              f"in {frame.loc[3, '_file']} line {frame.loc[3, '_line']}]",)
+    assert error.examples == (
+        f"volume=-1 [{frame.loc[3, 'symbol']} {frame.loc[3, 'trade_date'].isoformat()} "
+        f"in {frame.loc[3, '_file']} line {frame.loc[3, '_line']}]",
+    )
 
 
 def test_treasury_batch_from_both_shapes_passes(gate, tmp_path):
@@ -96,5 +103,6 @@ def test_a_future_date_is_named_with_its_row(gate):
     frame.loc[5, "trade_date"] = date(2099, 1, 2)
     [error] = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22)).errors
     assert error.check == "no_future_dates" and error.unexpected_count == 1
-    assert error.examples == (f"[{frame.loc[5, 'symbol']} 2099-01-02 in {frame.loc[5, '_file']} "
-                              f"line {frame.loc[5, '_line']}]",)
+    assert error.examples == (
+        f"[{frame.loc[5, 'symbol']} 2099-01-02 in {frame.loc[5, '_file']} line {frame.loc[5, '_line']}]",
+    )

@@ -9,18 +9,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.blocked_sources import marts_reading
 from orchestration.defs.dbt_setup import dbt_project
+from orchestration.ingest.blocked_sources import marts_reading
 from orchestration.ingest.loading import load_source
-from orchestration.ingest.raw_layer import RAW_TABLES
-from orchestration.settings import resolve_settings
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import resolve_settings
 from tests.conftest import copy_warehouse, run_cli, table_fingerprint
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
-CLIENT_TABLES = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions",
-                 "sec": "sec_company_facts"}
+CLIENT_TABLES = {
+    "prices": "price_bars",
+    "fred": "fred_observations",
+    "treasury": "treasury_auctions",
+    "sec": "sec_company_facts",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +41,15 @@ def gate(tmp_path_factory) -> ValidationGate:
 def derived_snapshot(db: Path) -> dict[str, tuple[int, int]]:
     """Every dbt-built relation (staging views and mart tables), fingerprinted row by row."""
     with duckdb.connect(str(db), read_only=True) as con:
-        relations = con.execute("select table_schema || '.' || table_name from information_schema.tables "
-                                "where table_schema in ('staging', 'intermediate', 'marts')").fetchall()
+        relations = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('staging', 'intermediate', 'marts')"
+        ).fetchall()
     return {name: table_fingerprint(db, name) for (name,) in relations}
 
 
 # --- mutations of the sample's newest rows (inside the incremental window the next run fetches) --------------
+
 
 def edit_csv_line(path: Path, starts_with: str, edit: Callable[[list[str]], list[str] | None]) -> None:
     lines = path.read_text().splitlines()
@@ -57,7 +64,7 @@ def edit_csv_line(path: Path, starts_with: str, edit: Callable[[list[str]], list
 
 
 def set_field(position: int, value: str) -> Callable[[list[str]], list[str]]:
-    return lambda fields: fields[:position] + [value] + fields[position + 1:]
+    return lambda fields: fields[:position] + [value] + fields[position + 1 :]
 
 
 def append(path: Path, line: str) -> None:
@@ -90,6 +97,7 @@ def newest_gross_profit(edit: Callable[[dict], None]) -> Callable[[object], None
     def apply(payload):
         facts = payload["facts"]["us-gaap"]["GrossProfit"]["units"]["USD"]
         edit(max(facts, key=lambda fact: fact["filed"]))
+
     return apply
 
 
@@ -97,95 +105,210 @@ CATALOGUE = {
     # prices
     "zero_close": ("prices", "close_positive", lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "0.0"))),
     "negative_open": ("prices", "open_positive", lambda d: edit_csv_line(spy(d), "2025-12-29", set_field(1, "-5"))),
-    "high_below_low": ("prices", "high_not_below_low",
-                       lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(2, "600"))),
-    "close_above_high": ("prices", "open_close_within_low_high",
-                         lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "700"))),
-    "doubled_day": ("prices", "key_unique", lambda d: spy(d).write_text(
-        spy(d).read_text() + spy(d).read_text().splitlines()[-2] + "\n")),
-    "negative_volume": ("prices", "volume_not_negative",
-                        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(5, "-100"))),
-    "future_date": ("prices", "no_future_dates", lambda d: spy(d).write_text(
-        spy(d).read_text() + "2099-01-02,680,690,670,685,1000000\n")),
-    "vix_out_of_range": ("prices", "vix_in_5_150", lambda d: edit_csv_line(
-        d / "cboe" / "vix-daily.csv", "2025-12-30", lambda f: [f[0], "14", "500", "13", "500"])),
-    "null_trade_date": ("prices", "trade_date_not_null",
-                        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(0, ""))),
-    "unknown_header": ("prices", "shape_is_known", lambda d: spy(d).write_text(
-        spy(d).read_text().replace("date,open,high,low,close,volume", "day,o,h,l,c,v", 1))),
-    "text_in_close": ("prices", "values_are_numeric",
-                      lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "n/a"))),
+    "high_below_low": (
+        "prices",
+        "high_not_below_low",
+        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(2, "600")),
+    ),
+    "close_above_high": (
+        "prices",
+        "open_close_within_low_high",
+        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "700")),
+    ),
+    "doubled_day": (
+        "prices",
+        "key_unique",
+        lambda d: spy(d).write_text(spy(d).read_text() + spy(d).read_text().splitlines()[-2] + "\n"),
+    ),
+    "negative_volume": (
+        "prices",
+        "volume_not_negative",
+        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(5, "-100")),
+    ),
+    "future_date": (
+        "prices",
+        "no_future_dates",
+        lambda d: spy(d).write_text(spy(d).read_text() + "2099-01-02,680,690,670,685,1000000\n"),
+    ),
+    "vix_out_of_range": (
+        "prices",
+        "vix_in_5_150",
+        lambda d: edit_csv_line(d / "cboe" / "vix-daily.csv", "2025-12-30", lambda f: [f[0], "14", "500", "13", "500"]),
+    ),
+    "null_trade_date": (
+        "prices",
+        "trade_date_not_null",
+        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(0, "")),
+    ),
+    "unknown_header": (
+        "prices",
+        "shape_is_known",
+        lambda d: spy(d).write_text(spy(d).read_text().replace("date,open,high,low,close,volume", "day,o,h,l,c,v", 1)),
+    ),
+    "text_in_close": (
+        "prices",
+        "values_are_numeric",
+        lambda d: edit_csv_line(spy(d), "2025-12-30", set_field(4, "n/a")),
+    ),
     "empty_price_file": ("prices", "file_not_empty", lambda d: spy(d).write_text("")),
     # fred
-    "yield_times_100": ("fred", "yield_in_minus5_25",
-                        lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(1, "412"))),
-    "oas_out_of_range": ("fred", "oas_in_0_40", lambda d: edit_csv_line(
-        d / "fred" / "BAMLH0A0HYM2.csv", "2025-12-30", set_field(1, "55"))),
-    "vixcls_too_low": ("fred", "vix_in_5_150",
-                       lambda d: edit_csv_line(d / "fred" / "VIXCLS.csv", "2025-12-30", set_field(1, "2"))),
-    "fred_doubled_day": ("fred", "key_unique", lambda d: (d / "fred" / "DGS2.csv").write_text(
-        (d / "fred" / "DGS2.csv").read_text() + "2025-12-30,3.45\n")),
-    "fred_future_date": ("fred", "no_future_dates", lambda d: (d / "fred" / "DGS10.csv").write_text(
-        (d / "fred" / "DGS10.csv").read_text() + "2099-01-02,4.1\n")),
-    "fred_bad_date": ("fred", "dates_are_valid",
-                      lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(0, "2025-13-45"))),
-    "fred_missing_column": ("fred", "shape_is_known", lambda d: (d / "fred" / "T10YIE.csv").write_text(
-        "\n".join(line.split(",")[0] for line in (d / "fred" / "T10YIE.csv").read_text().splitlines()) + "\n")),
+    "yield_times_100": (
+        "fred",
+        "yield_in_minus5_25",
+        lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(1, "412")),
+    ),
+    "oas_out_of_range": (
+        "fred",
+        "oas_in_0_40",
+        lambda d: edit_csv_line(d / "fred" / "BAMLH0A0HYM2.csv", "2025-12-30", set_field(1, "55")),
+    ),
+    "vixcls_too_low": (
+        "fred",
+        "vix_in_5_150",
+        lambda d: edit_csv_line(d / "fred" / "VIXCLS.csv", "2025-12-30", set_field(1, "2")),
+    ),
+    "fred_doubled_day": (
+        "fred",
+        "key_unique",
+        lambda d: (d / "fred" / "DGS2.csv").write_text((d / "fred" / "DGS2.csv").read_text() + "2025-12-30,3.45\n"),
+    ),
+    "fred_future_date": (
+        "fred",
+        "no_future_dates",
+        lambda d: (d / "fred" / "DGS10.csv").write_text((d / "fred" / "DGS10.csv").read_text() + "2099-01-02,4.1\n"),
+    ),
+    "fred_bad_date": (
+        "fred",
+        "dates_are_valid",
+        lambda d: edit_csv_line(d / "fred" / "DGS10.csv", "2025-12-30", set_field(0, "2025-13-45")),
+    ),
+    "fred_missing_column": (
+        "fred",
+        "shape_is_known",
+        lambda d: (d / "fred" / "T10YIE.csv").write_text(
+            "\n".join(line.split(",")[0] for line in (d / "fred" / "T10YIE.csv").read_text().splitlines()) + "\n"
+        ),
+    ),
     # treasury
-    "bid_to_cover_zero": ("treasury", "bid_to_cover_in_0.5_10", lambda d: edit_json(
-        bills(d), last_bill(lambda bill: bill.update(bid_to_cover_ratio="0.000000")))),
+    "bid_to_cover_zero": (
+        "treasury",
+        "bid_to_cover_in_0.5_10",
+        lambda d: edit_json(bills(d), last_bill(lambda bill: bill.update(bid_to_cover_ratio="0.000000"))),
+    ),
     "truncated_json": ("treasury", "json_is_valid", lambda d: bills(d).write_text(bills(d).read_text()[:5000])),
-    "auction_twice_differently": ("treasury", "key_unique", lambda d: edit_json(
-        bills(d), lambda p: p["data"].append({**p["data"][-1], "bid_to_cover_ratio": "3.100000"}))),
-    "null_cusip": ("treasury", "cusip_not_null", lambda d: edit_json(
-        bills(d), last_bill(lambda bill: bill.update(cusip="null")))),
-    "auction_date_field_missing": ("treasury", "shape_is_known", lambda d: edit_json(
-        bills(d), last_bill(lambda bill: bill.pop("auction_date")))),
-    "unknown_security_type": ("treasury", "security_type_known", lambda d: edit_json(
-        bills(d), last_bill(lambda bill: bill.update(security_type="Coupon")))),
+    "auction_twice_differently": (
+        "treasury",
+        "key_unique",
+        lambda d: edit_json(bills(d), lambda p: p["data"].append({**p["data"][-1], "bid_to_cover_ratio": "3.100000"})),
+    ),
+    "null_cusip": (
+        "treasury",
+        "cusip_not_null",
+        lambda d: edit_json(bills(d), last_bill(lambda bill: bill.update(cusip="null"))),
+    ),
+    "auction_date_field_missing": (
+        "treasury",
+        "shape_is_known",
+        lambda d: edit_json(bills(d), last_bill(lambda bill: bill.pop("auction_date"))),
+    ),
+    "unknown_security_type": (
+        "treasury",
+        "security_type_known",
+        lambda d: edit_json(bills(d), last_bill(lambda bill: bill.update(security_type="Coupon"))),
+    ),
     # sec
-    "sec_value_as_text": ("sec", "values_are_numeric", lambda d: edit_json(
-        snowflake(d), newest_gross_profit(lambda fact: fact.update(val="1,234")))),
-    "period_end_after_filed": ("sec", "filed_not_below_period_end", lambda d: edit_json(
-        snowflake(d), newest_gross_profit(lambda fact: fact.update(end="2025-07-31")))),
-    "sec_future_filing": ("sec", "no_future_dates", lambda d: edit_json(
-        snowflake(d), newest_gross_profit(lambda fact: fact.update(filed="2099-01-01")))),
-    "sec_not_companyfacts": ("sec", "shape_is_known", lambda d: edit_json(
-        snowflake(d), lambda payload: payload.pop("facts"))),
+    "sec_value_as_text": (
+        "sec",
+        "values_are_numeric",
+        lambda d: edit_json(snowflake(d), newest_gross_profit(lambda fact: fact.update(val="1,234"))),
+    ),
+    "period_end_after_filed": (
+        "sec",
+        "filed_not_below_period_end",
+        lambda d: edit_json(snowflake(d), newest_gross_profit(lambda fact: fact.update(end="2025-07-31"))),
+    ),
+    "sec_future_filing": (
+        "sec",
+        "no_future_dates",
+        lambda d: edit_json(snowflake(d), newest_gross_profit(lambda fact: fact.update(filed="2099-01-01"))),
+    ),
+    "sec_not_companyfacts": (
+        "sec",
+        "shape_is_known",
+        lambda d: edit_json(snowflake(d), lambda payload: payload.pop("facts")),
+    ),
     # typos that published false stress readings before the plausibility check (the next evening's data)
     "yield_typo_14_1": ("fred", "move_plausible", lambda d: append(d / "fred" / "DGS10.csv", "2025-12-31,14.1")),
-    "vix_times_10": ("prices", "move_plausible", lambda d: edit_csv_line(
-        d / "cboe" / "vix-daily.csv", "2025-12-31", lambda f: [f[0], *(f"{float(v) * 10:.6f}" for v in f[1:])])),
-    "sp500_bar_over_100": ("prices", "move_plausible", lambda d: edit_csv_line(
-        d / "prices" / "GSPC.csv", "2025-12-31", lambda f: [f[0], *(f"{float(v) / 100:.4f}" for v in f[1:5]), f[5]])),
+    "vix_times_10": (
+        "prices",
+        "move_plausible",
+        lambda d: edit_csv_line(
+            d / "cboe" / "vix-daily.csv", "2025-12-31", lambda f: [f[0], *(f"{float(v) * 10:.6f}" for v in f[1:])]
+        ),
+    ),
+    "sp500_bar_over_100": (
+        "prices",
+        "move_plausible",
+        lambda d: edit_csv_line(
+            d / "prices" / "GSPC.csv", "2025-12-31", lambda f: [f[0], *(f"{float(v) / 100:.4f}" for v in f[1:5]), f[5]]
+        ),
+    ),
     "volume_1e15": ("prices", "move_plausible", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(5, "1e15"))),
-    "sec_value_times_1e12": ("sec", "move_plausible", lambda d: edit_json(
-        snowflake(d), newest_gross_profit(lambda fact: fact.update(val=fact["val"] * 1e12)))),
+    "sec_value_times_1e12": (
+        "sec",
+        "move_plausible",
+        lambda d: edit_json(snowflake(d), newest_gross_profit(lambda fact: fact.update(val=fact["val"] * 1e12))),
+    ),
     # physical bounds
-    "negative_core_cpi": ("fred", "price_index_positive",
-                          lambda d: append(d / "fred" / "CPILFESL.csv", "2025-12-01,-331.5")),
+    "negative_core_cpi": (
+        "fred",
+        "price_index_positive",
+        lambda d: append(d / "fred" / "CPILFESL.csv", "2025-12-01,-331.5"),
+    ),
     "recession_flag_7": ("fred", "recession_flag_0_or_1", lambda d: append(d / "fred" / "USREC.csv", "2026-01-01,7")),
-    "sec_shares_zero": ("sec", "shares_positive", lambda d: edit_json(snowflake(d), lambda payload: max(
-        payload["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"],
-        key=lambda fact: fact["filed"]).update(val=0))),
+    "sec_shares_zero": (
+        "sec",
+        "shares_positive",
+        lambda d: edit_json(
+            snowflake(d),
+            lambda payload: max(
+                payload["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"],
+                key=lambda fact: fact["filed"],
+            ).update(val=0),
+        ),
+    ),
     # incomplete or non-finite rows
     "price_row_cut_short": ("prices", "fields_match_header", lambda d: append(spy(d), "2026-01-02,680.5,684.0")),
-    "nan_close": ("prices", "values_are_present",
-                  lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, "NaN"))),
+    "nan_close": ("prices", "values_are_present", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, "NaN"))),
     "empty_close": ("prices", "values_are_present", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(4, ""))),
     "empty_volume": ("prices", "values_are_present", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(5, ""))),
     "inf_high": ("prices", "values_are_finite", lambda d: edit_csv_line(spy(d), "2025-12-31", set_field(2, "inf"))),
-    "date_with_junk_suffix": ("prices", "dates_are_valid",
-                              lambda d: append(spy(d), "2026-01-0217:30junk,680,690,670,685,1000000")),
-    "non_utf8_byte": ("prices", "text_is_utf8", lambda d: spy(d).write_bytes(
-        spy(d).read_bytes() + b"2026-01-02,680.5,684.0,679.\xff,683.1,1000000\n")),
-    "fred_line_with_three_fields": ("fred", "fields_match_header",
-                                    lambda d: append(d / "fred" / "DGS10.csv", "2025-12-31,4.1,4.2")),
+    "date_with_junk_suffix": (
+        "prices",
+        "dates_are_valid",
+        lambda d: append(spy(d), "2026-01-0217:30junk,680,690,670,685,1000000"),
+    ),
+    "non_utf8_byte": (
+        "prices",
+        "text_is_utf8",
+        lambda d: spy(d).write_bytes(spy(d).read_bytes() + b"2026-01-02,680.5,684.0,679.\xff,683.1,1000000\n"),
+    ),
+    "fred_line_with_three_fields": (
+        "fred",
+        "fields_match_header",
+        lambda d: append(d / "fred" / "DGS10.csv", "2025-12-31,4.1,4.2"),
+    ),
     # a file the data-directory format does not take is refused by name, not skipped in silence
-    "sec_malformed_file_name": ("sec", "file_name_is_known", lambda d: snowflake(d).rename(
-        d / "sec" / "CIK 0001640147.json")),
-    "price_file_half_downloaded": ("prices", "file_name_is_known", lambda d: spy(d).rename(
-        d / "prices" / "SPY.csv.part")),
+    "sec_malformed_file_name": (
+        "sec",
+        "file_name_is_known",
+        lambda d: snowflake(d).rename(d / "sec" / "CIK 0001640147.json"),
+    ),
+    "price_file_half_downloaded": (
+        "prices",
+        "file_name_is_known",
+        lambda d: spy(d).rename(d / "prices" / "SPY.csv.part"),
+    ),
 }
 
 # checks about a whole file, where no line can be named
@@ -194,13 +317,21 @@ WHOLE_FILE_CASES = {"empty_price_file", "sec_not_companyfacts", "sec_malformed_f
 
 def quarantined(db: Path, source: str, check: str) -> int:
     """Rows the quarantine holds for this check: the whole batch, or the unreadable file."""
-    table = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions",
-             "sec": "sec_company_facts"}[source]
+    table = {
+        "prices": "price_bars",
+        "fred": "fred_observations",
+        "treasury": "treasury_auctions",
+        "sec": "sec_company_facts",
+    }[source]
     with duckdb.connect(str(db), read_only=True) as con:
-        batch_rows = con.execute(f"select count(*) from quarantine.{table} where _failed_expectations like $p",
-                                 {"p": f'%"check": "{check}"%'}).fetchone()[0]
-        files = con.execute("select count(*) from quarantine.unreadable_files where source = $s and failed_check = $c",
-                            {"s": source, "c": check}).fetchone()[0]
+        batch_rows = con.execute(
+            f"select count(*) from quarantine.{table} where _failed_expectations like $p",
+            {"p": f'%"check": "{check}"%'},
+        ).fetchone()[0]
+        files = con.execute(
+            "select count(*) from quarantine.unreadable_files where source = $s and failed_check = $c",
+            {"s": source, "c": check},
+        ).fetchone()[0]
     return batch_rows + files
 
 
@@ -210,8 +341,7 @@ def stale_relations_of(db: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", sorted(CATALOGUE))
-def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, built_db, sample_copy, tmp_path,
-                                                                         gate):
+def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, built_db, sample_copy, tmp_path, gate):
     """Every case through the load the raw asset runs (fetch, reader checks, the suite, quarantine, load log)."""
     source, check, mutate = CATALOGUE[case]
     db = copy_warehouse(built_db, tmp_path / "w.duckdb")
@@ -274,8 +404,9 @@ def test_a_confirmed_extreme_loads_once_accepted_on_the_command_line(built_db, s
     accepted = tmp_path / "accepted_moves.csv"
     CATALOGUE["yield_typo_14_1"][2](sample_copy)
     run = resolve_settings(db, sample_copy, "replay", accepted_moves=accepted)
-    refused = load_source(db, build_client("fred", run), "evening", run.overlap_days, gate=gate,
-                          accepted_moves=accepted)
+    refused = load_source(
+        db, build_client("fred", run), "evening", run.overlap_days, gate=gate, accepted_moves=accepted
+    )
     assert "stresswatch run --accept 'fred:DGS10@2025-12-31'" in refused.reason()
 
     options = ("--db", str(db), "--data-dir", str(sample_copy), "--accepted-moves", str(accepted))
@@ -283,8 +414,9 @@ def test_a_confirmed_extreme_loads_once_accepted_on_the_command_line(built_db, s
     assert f"accepted fred:DGS10@2025-12-31 in {accepted}" in capsys.readouterr().out
     assert "checked with the H.15" in accepted.read_text()
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select value from raw.fred_observations where series_id = 'DGS10' "
-                           "and obs_date = date '2025-12-31'").fetchone() == (14.1,)
+        assert con.execute(
+            "select value from raw.fred_observations where series_id = 'DGS10' and obs_date = date '2025-12-31'"
+        ).fetchone() == (14.1,)
 
 
 def reverse_with_a_new_day(data: Path) -> None:
@@ -303,8 +435,9 @@ def test_a_descending_file_loads_its_new_day(built_db, sample_copy, tmp_path, ga
     result = load_source(db, build_client("prices", run), "evening", run.overlap_days, gate=gate)
     assert result.status == "loaded" and result.inserted == 1 and result.updated == 0
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select close from raw.price_bars where symbol = 'SPY' and trade_date = '2026-01-02'"
-                           ).fetchone() == (688.0,)
+        assert con.execute(
+            "select close from raw.price_bars where symbol = 'SPY' and trade_date = '2026-01-02'"
+        ).fetchone() == (688.0,)
 
 
 def test_a_null_never_erases_a_known_value_and_says_so(built_db, sample_copy, tmp_path, gate):
@@ -333,18 +466,21 @@ def test_a_warning_loads_the_batch_and_is_logged(built_db, sample_copy, tmp_path
     db = tmp_path / "w.duckdb"
     copy_warehouse(built_db, db)
     # Cboe's open printed a little above its high: Cboe's file does this on real days, so it only warns
-    edit_csv_line(sample_copy / "cboe" / "vix-daily.csv", "2025-12-30",
-                  lambda f: [f[0], f"{float(f[2]) * 1.01:.6f}", *f[2:]])
+    edit_csv_line(
+        sample_copy / "cboe" / "vix-daily.csv", "2025-12-30", lambda f: [f[0], f"{float(f[2]) * 1.01:.6f}", *f[2:]]
+    )
     CATALOGUE["yield_typo_14_1"][2](sample_copy)  # and FRED blocked the same evening: the run fails
     assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
     shown = capsys.readouterr()
     assert "warning: prices: open_close_within_low_high_cboe" in shown.out  # read from the run's own events
     assert "stresswatch run failed: fred: quarantined: move_plausible" in shown.err
     with duckdb.connect(str(db), read_only=True) as con:
-        status, warnings = con.execute("select status, warnings from raw.load_log where source = 'prices' "
-                                       "order by started_at desc limit 1").fetchone()
-        vix_open, vix_high = con.execute("select open, high from raw.price_bars where symbol = 'VIX' "
-                                         "and trade_date = date '2025-12-30'").fetchone()
+        status, warnings = con.execute(
+            "select status, warnings from raw.load_log where source = 'prices' order by started_at desc limit 1"
+        ).fetchone()
+        vix_open, vix_high = con.execute(
+            "select open, high from raw.price_bars where symbol = 'VIX' and trade_date = date '2025-12-30'"
+        ).fetchone()
     assert status == "loaded"
     assert [w["check"] for w in json.loads(warnings) if w["check"] == "open_close_within_low_high_cboe"]
     assert vix_open > vix_high
@@ -360,11 +496,13 @@ def test_a_good_batch_after_a_bad_one_loads_and_nothing_leaks(built_db, sample_c
     assert run_cli("run", "--db", str(db), "--data-dir", str(sample_copy)) == 1
     assert run_cli("run", "--db", str(db), "--data-dir", str(good)) == 0
     with duckdb.connect(str(db), read_only=True) as con:
-        row = con.execute("select close, volume from raw.price_bars where symbol = 'SPY' "
-                          "and trade_date = date '2025-12-30'").fetchone()
+        row = con.execute(
+            "select close, volume from raw.price_bars where symbol = 'SPY' and trade_date = date '2025-12-30'"
+        ).fetchone()
         zero_closes = con.execute("select count(*) from raw.price_bars where close <= 0").fetchone()[0]
-        last_status = con.execute("select status from raw.load_log where source = 'prices' "
-                                  "order by started_at desc limit 1").fetchone()[0]
+        last_status = con.execute(
+            "select status from raw.load_log where source = 'prices' order by started_at desc limit 1"
+        ).fetchone()[0]
     assert row[0] > 600 and row[1] == 47160701
     assert zero_closes == 0
     assert last_status == "loaded"

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT, build_path_for
 from orchestration.publish.writer_lock import WarehouseBusyError, WriterLock, lock_path_for
+from orchestration.settings import PROJECT_ROOT, build_path_for
 from tests.conftest import assert_same_marts, copy_warehouse, dagster_instance, execute_daily, failure_of
 
 
@@ -29,10 +29,28 @@ def test_a_second_run_is_refused_while_one_writes_and_the_published_file_stays_w
     dagster = Path(sys.executable).with_name("dagster")
     (tmp_path / "home_a").mkdir()
     first = subprocess.Popen(
-        [str(dagster), "job", "execute", "-m", "orchestration.definitions", "-j", "stresswatch_daily",
-         "-c", str(config)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={"PATH": f"{dagster.parent}:/usr/bin:/bin", "DAGSTER_HOME": str(tmp_path / "home_a"),
-             "HOME": str(tmp_path), "LANG": "C.UTF-8"})
+        [
+            str(dagster),
+            "job",
+            "execute",
+            "-m",
+            "orchestration.definitions",
+            "-j",
+            "stresswatch_daily",
+            "-c",
+            str(config),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={
+            "PATH": f"{dagster.parent}:/usr/bin:/bin",
+            "DAGSTER_HOME": str(tmp_path / "home_a"),
+            "HOME": str(tmp_path),
+            "LANG": "C.UTF-8",
+        },
+    )
     try:
         deadline = time.monotonic() + 120
         while not holder.exists() and first.poll() is None and time.monotonic() < deadline:
@@ -44,8 +62,11 @@ def test_a_second_run_is_refused_while_one_writes_and_the_published_file_stays_w
 
         assert not second.success
         reason = failure_of(second)
-        assert re.search(rf"another run is building {re.escape(str(build_path_for(db)))} since "
-                         rf"\d{{4}}-\d\d-\d\dT[\d:]+\+00:00 \(run {first_run_id}, pid \d+\)", reason), reason
+        assert re.search(
+            rf"another run is building {re.escape(str(build_path_for(db)))} since "
+            rf"\d{{4}}-\d\d-\d\dT[\d:]+\+00:00 \(run {first_run_id}, pid \d+\)",
+            reason,
+        ), reason
         assert "changed nothing" in reason
         assert _build_info_runs(db) == published_before  # readers still open the last published run, whole
         output, _ = first.communicate(timeout=600)
@@ -60,8 +81,10 @@ def test_a_second_run_is_refused_while_one_writes_and_the_published_file_stays_w
 
 def test_the_lock_is_released_when_its_holder_dies(tmp_path):
     db = tmp_path / "w.duckdb"
-    script = (f"from orchestration.publish.writer_lock import WriterLock; from pathlib import Path; import os; "
-              f"WriterLock(Path({str(db)!r}), 'doomed').acquire(); os._exit(0)")  # no release: a killed run
+    script = (
+        f"from orchestration.publish.writer_lock import WriterLock; from pathlib import Path; import os; "
+        f"WriterLock(Path({str(db)!r}), 'doomed').acquire(); os._exit(0)"
+    )  # no release: a killed run
     subprocess.run([sys.executable, "-c", script], check=True, cwd=PROJECT_ROOT)
     lock = WriterLock(db, "next").acquire()  # the kernel dropped the dead process's lock
     lock.release()

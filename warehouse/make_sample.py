@@ -40,8 +40,11 @@ def main(argv: list[str]) -> None:
             shutil.copyfile(path, dest / "fred" / path.name)
     for path in sorted((source / "treasury").glob("*.json")):
         if path.name in TRIMMED_TREASURY:
-            records = [record for record in json.loads(path.read_text())
-                       if record["auctionDate"] >= TRIMMED_TREASURY[path.name]]
+            records = [
+                record
+                for record in json.loads(path.read_text())
+                if record["auctionDate"] >= TRIMMED_TREASURY[path.name]
+            ]
             (dest / "treasury" / path.name).write_text(json.dumps(records, indent=1) + "\n")
         else:
             shutil.copyfile(path, dest / "treasury" / path.name)

@@ -29,7 +29,8 @@ def require_manifest() -> Path:
     if not dbt_project.manifest_path.exists():
         raise FileNotFoundError(
             f"{dbt_project.manifest_path} does not exist: prepare the dbt project once after cloning or editing it "
-            "with `make install` (or `python -m orchestration.defs.dbt_setup`)")
+            "with `make install` (or `python -m orchestration.defs.dbt_setup`)"
+        )
     return dbt_project.manifest_path
 
 
@@ -57,8 +58,9 @@ class OfflineDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return OfflineDbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                                 dbt_executable=dbt_executable())
+    return OfflineDbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
@@ -87,8 +89,11 @@ def keep_partial_parse(run_target: Path, project_target: Path | None = None) -> 
 
 def prune_run_targets(prefix: str, keep: int = RUN_TARGETS_KEPT, project_target: Path | None = None) -> list[Path]:
     """Remove all but the newest `keep` per-run target directories whose name starts with `prefix`."""
-    runs = sorted((path for path in (project_target or project_target_dir()).glob(f"{prefix}-*") if path.is_dir()),
-                  key=lambda path: path.stat().st_mtime, reverse=True)
+    runs = sorted(
+        (path for path in (project_target or project_target_dir()).glob(f"{prefix}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
     for stale in runs[keep:]:
         shutil.rmtree(stale, ignore_errors=True)
     return runs[keep:]
@@ -106,9 +111,19 @@ def prepare_manifest(force: bool = False) -> Path:
     manifest = dbt_project.manifest_path
     if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         completed = subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR)],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         )
         if completed.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")

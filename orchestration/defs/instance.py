@@ -49,5 +49,7 @@ def persistent_instance(db_path: Path) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(ensure_dagster_home(dagster_home_for(db_path))))
 
 
-if __name__ == "__main__":  # `python -m orchestration.defs.instance [HOME]`: prepare a home for `dagster dev` / the daemon
+if (
+    __name__ == "__main__"
+):  # `python -m orchestration.defs.instance [HOME]`: prepare a home for `dagster dev` / the daemon
     print(ensure_dagster_home(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else dagster_home_for(DEFAULT_DB_PATH)))

@@ -6,8 +6,8 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from orchestration.publish.publishing import end_failed_build
-from orchestration.settings import RunSettings, resolve_settings
 from orchestration.publish.writer_lock import WriterLock
+from orchestration.settings import RunSettings, resolve_settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -28,7 +28,9 @@ class WarehouseResource(dg.ConfigurableResource):
     webhook_url: str | None = None  # where failure and stress alerts are posted (else $STRESSWATCH_WEBHOOK_URL)
     backfill_from: str | None = None  # YYYY-MM-DD: reload every source's rows from this date ...
     backfill_to: str | None = None  # ... to this one (both included), then rebuild every mart whole
-    accepted_moves: str | None = None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
+    accepted_moves: str | None = (
+        None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
+    )
     keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
     writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse
 
@@ -37,17 +39,28 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def _resolve(self) -> RunSettings:
         return resolve_settings(
-            self.db_path, self.data_dir, self.mode, live_sources=self.live_sources, api_urls=self.api_urls,
-            overlap_days=self.overlap_days, full_reload=self.full_reload, engine=self.engine,
-            spark_master=self.spark_master, claims_file=self.claims_file, report_dir=self.report_dir,
-            webhook_url=self.webhook_url, backfill_from=self.backfill_from, backfill_to=self.backfill_to,
-            accepted_moves=self.accepted_moves, keep_failed_build=self.keep_failed_build)
+            self.db_path,
+            self.data_dir,
+            self.mode,
+            live_sources=self.live_sources,
+            api_urls=self.api_urls,
+            overlap_days=self.overlap_days,
+            full_reload=self.full_reload,
+            engine=self.engine,
+            spark_master=self.spark_master,
+            claims_file=self.claims_file,
+            report_dir=self.report_dir,
+            webhook_url=self.webhook_url,
+            backfill_from=self.backfill_from,
+            backfill_to=self.backfill_to,
+            accepted_moves=self.accepted_moves,
+            keep_failed_build=self.keep_failed_build,
+        )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._settings = self._resolve()
         if context.run is not None:  # a run writes; a sensor evaluation only reads
-            self._lock = WriterLock(self._settings.db_path, context.run.run_id).acquire(
-                self.writer_wait_seconds)
+            self._lock = WriterLock(self._settings.db_path, context.run.run_id).acquire(self.writer_wait_seconds)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:

@@ -52,9 +52,13 @@ def describe_failure(events: Iterable[dg.DagsterEvent]) -> RunFailure | None:
 
 
 def _failed_checks(events: Iterable[dg.DagsterEvent], check_name: str) -> list:
-    return [event.event_specific_data for event in events
-            if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-            and event.event_specific_data.check_name == check_name and not event.event_specific_data.passed]
+    return [
+        event.event_specific_data
+        for event in events
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and event.event_specific_data.check_name == check_name
+        and not event.event_specific_data.passed
+    ]
 
 
 def blocked_loads(events: Iterable[dg.DagsterEvent]) -> list[str]:

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from orchestration.serve.alerts import FailureAlert, deliver_failure_alert
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.run_failures import RunFailure, describe_failure
 from orchestration.defs.schedules import daily_job, spark_job
+from orchestration.serve.alerts import FailureAlert, deliver_failure_alert
 
 
 def failure_alert_for(context: dg.RunFailureSensorContext) -> FailureAlert:
@@ -16,12 +16,16 @@ def failure_alert_for(context: dg.RunFailureSensorContext) -> FailureAlert:
     return FailureAlert(run.run_id, run.job_name, failure.step, failure.sources, failure.reason)
 
 
-@dg.run_failure_sensor(name="run_failure_alerts", monitored_jobs=[daily_job, spark_job],
-                       default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30,
-                       description="One message per failed run, naming the step, the source and the reason: to the "
-                                   "log, and as JSON to the webhook when one is set. A run is announced once.")
+@dg.run_failure_sensor(
+    name="run_failure_alerts",
+    monitored_jobs=[daily_job, spark_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="One message per failed run, naming the step, the source and the reason: to the "
+    "log, and as JSON to the webhook when one is set. A run is announced once.",
+)
 def run_failure_alerts(context: dg.RunFailureSensorContext, warehouse: WarehouseResource) -> None:
     # the failed run's own warehouse settings (a run may have named another warehouse or webhook than the default)
-    configured = (context.dagster_run.run_config.get("resources", {}).get("warehouse", {}).get("config") or {})
+    configured = context.dagster_run.run_config.get("resources", {}).get("warehouse", {}).get("config") or {}
     run = WarehouseResource(**configured).settings() if configured else warehouse.settings()
     deliver_failure_alert(run.db_path, failure_alert_for(context), run.webhook_url, log=context.log.error)

@@ -29,11 +29,16 @@ class BlockedSource:
 def blocked_sources(build: Path, run_id: str) -> list[BlockedSource]:
     """Each source whose last load attempt in this run did not load (read from raw.load_log of the build)."""
     rows = read_load_log(
-        build, "select source, raw_table, arg_max(status, finished_at), arg_max(coalesce(message, ''), finished_at) "
-               "from raw.load_log where run_id = $run_id group by source, raw_table order by raw_table",
-        {"run_id": run_id})
-    return [BlockedSource(source, raw_table, status, message) for source, raw_table, status, message in rows
-            if status != "loaded"]
+        build,
+        "select source, raw_table, arg_max(status, finished_at), arg_max(coalesce(message, ''), finished_at) "
+        "from raw.load_log where run_id = $run_id group by source, raw_table order by raw_table",
+        {"run_id": run_id},
+    )
+    return [
+        BlockedSource(source, raw_table, status, message)
+        for source, raw_table, status, message in rows
+        if status != "loaded"
+    ]
 
 
 def dbt_exclusions(blocked: list[BlockedSource]) -> list[str]:
@@ -47,9 +52,11 @@ def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[
     """mart (schema.table) -> the given raw tables it reads, directly or through staging and intermediate models."""
     manifest = json.loads(manifest_path.read_text())
     children: dict[str, list[str]] = manifest["child_map"]
-    marts = {node_id: f"{node['schema']}.{node['alias'] or node['name']}"
-             for node_id, node in manifest["nodes"].items()
-             if node["resource_type"] == "model" and node["config"].get("schema") == "marts"}
+    marts = {
+        node_id: f"{node['schema']}.{node['alias'] or node['name']}"
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
     sources = {f"{node['schema']}.{node['name']}": node_id for node_id, node in manifest["sources"].items()}
     reading: dict[str, list[str]] = {}
     for raw_table in raw_tables:
@@ -68,8 +75,9 @@ def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[
 def stale_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(relation, why) for each raw table and mart the published run could not refresh, from marts.build_info."""
     try:
-        return con.execute("select relation, stale_reason from marts.build_info where is_stale "
-                           "order by kind desc, relation").fetchall()
+        return con.execute(
+            "select relation, stale_reason from marts.build_info where is_stale order by kind desc, relation"
+        ).fetchall()
     except duckdb.Error:  # no build_info yet, or one written before staleness was recorded
         return []
 

@@ -24,22 +24,14 @@ CDN_FILES = {
     "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js-1.12.9/popper.min.js",
     "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap-4.3.1/bootstrap.min.js",
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap-4.3.1/bootstrap.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js":
-        "bootstrap-table-1.19.1/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css":
-        "bootstrap-table-1.19.1/bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "bootstrap-table-1.19.0/bootstrap-table-filter-control.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
-        "fontawesome-free-6.6.0/css/all.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table-1.19.1/bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table-1.19.1/bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "bootstrap-table-1.19.0/bootstrap-table-filter-control.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-free-6.6.0/css/all.min.css",
 }
 # the charting libraries (830 KB) draw only profiling graphs, which a validation page never has: a page that calls
 # vegaEmbed would be reported as needing the network instead
@@ -69,9 +61,11 @@ def _local_tag(tag: str) -> str:
 def localize_page(page: str, vendor_url: str, images_url: str) -> str:
     """The page with every known CDN file served from `vendor_url` and GX's remote logo from `images_url`."""
     for url, local in CDN_FILES.items():
-        page = re.sub(r"<[^<>]*" + re.escape(url) + r"[^<>]*>",
-                      lambda match, url=url, local=local: _local_tag(match.group(0)).replace(
-                          url, f"{vendor_url}/{local}"), page)
+        page = re.sub(
+            r"<[^<>]*" + re.escape(url) + r"[^<>]*>",
+            lambda match, url=url, local=local: _local_tag(match.group(0)).replace(url, f"{vendor_url}/{local}"),
+            page,
+        )
     if "vegaEmbed(" not in page:
         page = VEGA_SCRIPTS.sub("", page)
     page = DARK_THEME.sub("", page)
@@ -91,14 +85,14 @@ def _mark_index_rows(page: str, warned: set[str]) -> str:
     starts = [match.start() for match in re.finditer(r"\{'validation_success': ", page)]
     if not starts:
         return page
-    pieces, previous = [page[:starts[0]]], starts[0]
+    pieces, previous = [page[: starts[0]]], starts[0]
     for start in [*starts[1:], None]:
         row = page[previous:start] if start is not None else page[previous:]
         link = re.search(r"'_table_row_link_path': '([^']+)'", row)
         if link and link.group(1) in warned:
-            row = (row.replace("fas fa-times text-danger ge-failed-icon", "fas fa-exclamation-triangle text-warning")
-                   .replace("'_validation_success_text': 'Failed'",
-                            "'_validation_success_text': 'Passed with warnings'"))
+            row = row.replace(
+                "fas fa-times text-danger ge-failed-icon", "fas fa-exclamation-triangle text-warning"
+            ).replace("'_validation_success_text': 'Failed'", "'_validation_success_text': 'Passed with warnings'")
         pieces.append(row)
         previous = start
     return "".join(pieces)
@@ -109,8 +103,15 @@ def finish_site(gx_dir: Path) -> DataDocs:
     site = gx_dir / "uncommitted" / "data_docs" / "local_site"
     results_dir = gx_dir / "uncommitted" / "validations"
     shutil.copytree(ASSETS_DIR, site / VENDOR, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
-    warned = {str(path.relative_to(results_dir).with_suffix(".html")) for path in results_dir.rglob("*.json")
-              if warn_only(json.loads(path.read_text()))} if results_dir.exists() else set()
+    warned = (
+        {
+            str(path.relative_to(results_dir).with_suffix(".html"))
+            for path in results_dir.rglob("*.json")
+            if warn_only(json.loads(path.read_text()))
+        }
+        if results_dir.exists()
+        else set()
+    )
     warned_pages = {f"validations/{page}" for page in warned}
     remote = []
     for page_path in sorted(site.rglob("*.html")):

@@ -54,13 +54,16 @@ def deadlines() -> dict[str, Deadline]:
             if rule:
                 due = rule.get("due_time")
                 found[rule["family"]] = Deadline(
-                    f"{source['schema']}.{table['name']}", rule["family"], rule.get("sessions_late"),
-                    time.fromisoformat(due) if due else None, rule.get("max_age_days"))
+                    f"{source['schema']}.{table['name']}",
+                    rule["family"],
+                    rule.get("sessions_late"),
+                    time.fromisoformat(due) if due else None,
+                    rule.get("max_age_days"),
+                )
     return found
 
 
-def freshness_verdict(family: str, newest: date | None, now: datetime, table: str | None = None
-                      ) -> tuple[bool, str]:
+def freshness_verdict(family: str, newest: date | None, now: datetime, table: str | None = None) -> tuple[bool, str]:
     """Whether the newest row of a source's table (its main one unless named) is on time at `now`, in a sentence."""
     deadline = deadlines()[family]
     due = deadline.due_date(now)

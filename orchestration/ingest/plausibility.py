@@ -10,7 +10,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.ingest.raw_layer import RawTable
+from orchestration.ingest.raw_tables import RawTable
 from orchestration.settings import PROJECT_ROOT, SOURCE_FAMILIES
 
 RULES_FILE = PROJECT_ROOT / "expectations" / "plausibility.json"
@@ -60,8 +60,10 @@ class AcceptedMove:
         series, separator, day = text.rpartition("@")
         source, _, entity = series.partition(":")
         if not separator or not entity or source not in SOURCE_FAMILIES:
-            raise ValueError(f"--accept {text!r}: expected SOURCE:ENTITY@YYYY-MM-DD with SOURCE one of "
-                             f"{list(SOURCE_FAMILIES)}, e.g. prices:SPY@2020-03-16")
+            raise ValueError(
+                f"--accept {text!r}: expected SOURCE:ENTITY@YYYY-MM-DD with SOURCE one of "
+                f"{list(SOURCE_FAMILIES)}, e.g. prices:SPY@2020-03-16"
+            )
         try:
             return cls(source, entity, date.fromisoformat(day))
         except ValueError as exc:
@@ -88,7 +90,7 @@ def write_accepted(path: Path, moves: list[AcceptedMove], reason: str) -> list[A
         writer = csv.writer(handle)
         if new_file:
             writer.writerow(ACCEPTED_COLUMNS)
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         for move in added:
             writer.writerow([move.source, move.entity, move.day.isoformat(), stamp, reason])
     return added
@@ -96,12 +98,21 @@ def write_accepted(path: Path, moves: list[AcceptedMove], reason: str) -> list[A
 
 def _kinds_frame() -> pd.DataFrame:
     kinds = rules()["kinds"]
-    return pd.DataFrame([{"kind": name, "move": spec["move"], "floor": float(spec["floor"])}
-                         for name, spec in kinds.items()])
+    return pd.DataFrame(
+        [{"kind": name, "move": spec["move"], "floor": float(spec["floor"])} for name, spec in kinds.items()]
+    )
 
 
-def _measure_sql(table: RawTable, column: str, entity: str, day: str, default_kind: str, moves: set[str],
-                 above: float = 1.0, limit: int | None = None) -> str:
+def _measure_sql(
+    table: RawTable,
+    column: str,
+    entity: str,
+    day: str,
+    default_kind: str,
+    moves: set[str],
+    above: float = 1.0,
+    limit: int | None = None,
+) -> str:
     """Moves of the incoming rows against the series (raw's rows the batch does not replace, then the batch) that
     use more than `above` of their limit (1: beyond it), largest first.
 
@@ -109,7 +120,7 @@ def _measure_sql(table: RawTable, column: str, entity: str, day: str, default_ki
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
     times the smallest size of the window (the median is never below that); the largest size is a cheap window."""
     limit = f"limit {limit}" if limit else ""
-    smallest = ("min(size) filter (where size > 0) over recent" if "ratio_to_median" in moves else "null::double")
+    smallest = "min(size) filter (where size > 0) over recent" if "ratio_to_median" in moves else "null::double"
     largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
     window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
     return f"""
@@ -177,19 +188,27 @@ def _describe(row: dict, column: str, source: str) -> str:
     unit = _UNITS.get(row["move"], "")
     accept = f"if it is real, confirm it: stresswatch run --accept '{source}:{row['entity']}@{row['day']}'"
     if row["move"] in _BASELINES:
-        return (f"{column} {row['v']:.6g} is {row['ratio']:,.0f}x "
-                f"{_BASELINES[row['move']]} of the year before (limit {row['floor']:g}x); {accept}")
+        return (
+            f"{column} {row['v']:.6g} is {row['ratio']:,.0f}x "
+            f"{_BASELINES[row['move']]} of the year before (limit {row['floor']:g}x); {accept}"
+        )
     if row["move"] == "log_pct" and row["v"] <= 0:
         return f"{column} {row['v']:.6g} is not positive"
-    usual = (f", {rules()['multiple']}x its median move {row['usual_change']:.3g}"
-             if row["usual_change"] is not None and not pd.isna(row["usual_change"]) else "")
-    return (f"{column} {row['v']:.6g} after {row['previous_v']:.6g} "
-            f"on {row['previous_day']} is a move of {row['change']:+.1f} {unit}, beyond the limit of "
-            f"±{row['limit_value']:.1f} {unit} (floor {row['floor']:g}{usual}); {accept}")
+    usual = (
+        f", {rules()['multiple']}x its median move {row['usual_change']:.3g}"
+        if row["usual_change"] is not None and not pd.isna(row["usual_change"])
+        else ""
+    )
+    return (
+        f"{column} {row['v']:.6g} after {row['previous_v']:.6g} "
+        f"on {row['previous_day']} is a move of {row['change']:+.1f} {unit}, beyond the limit of "
+        f"±{row['limit_value']:.1f} {unit} (floor {row['floor']:g}{usual}); {accept}"
+    )
 
 
-def _measured(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, above: float,
-              limit: int | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
+def _measured(
+    con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, above: float, limit: int | None = None
+) -> Iterator[tuple[str, pd.DataFrame]]:
     """Per measure of the table: the batch rows (by position) using more than `above` of their limit."""
     entity_sql, day_column, naming = _SERIES[table.name]
     con.register("kinds", _kinds_frame())
@@ -199,15 +218,22 @@ def _measured(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFra
             frame = pd.DataFrame({name: batch[name].to_numpy() for name in (*naming, day_column, measure["column"])})
             frame["_row"] = np.arange(len(frame))
             kinds = measure.get("kinds", {})
-            kind_map = pd.DataFrame({"mapped_entity": pd.Series(list(kinds), dtype="string"),
-                                     "mapped_kind": pd.Series(list(kinds.values()), dtype="string")})
+            kind_map = pd.DataFrame(
+                {
+                    "mapped_entity": pd.Series(list(kinds), dtype="string"),
+                    "mapped_kind": pd.Series(list(kinds.values()), dtype="string"),
+                }
+            )
             con.register("batch_view", frame)
             con.register("kind_map", kind_map)
             try:
                 used = {measure["default_kind"], *(kind for kind in kinds.values() if kind)}
                 moves = {rules()["kinds"][kind]["move"] for kind in used}
-                found = con.execute(_measure_sql(table, measure["column"], entity_sql, day_column,
-                                                 measure["default_kind"], moves, above, limit)).df()
+                found = con.execute(
+                    _measure_sql(
+                        table, measure["column"], entity_sql, day_column, measure["default_kind"], moves, above, limit
+                    )
+                ).df()
             finally:
                 con.unregister("batch_view")
                 con.unregister("kind_map")
@@ -218,15 +244,19 @@ def _measured(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFra
         con.unregister("kinds")
 
 
-def tightest_moves(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, count: int
-                   ) -> pd.DataFrame:
+def tightest_moves(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, count: int) -> pd.DataFrame:
     """The batch's moves closest to their limits (for the benchmark that calibrates the rules on real history)."""
     found = [rows.assign(measure=column) for column, rows in _measured(con, table, batch, 0.0, count)]
     return pd.concat(found).sort_values("headroom_used", ascending=False).head(count) if found else pd.DataFrame()
 
 
-def find_implausible(con: duckdb.DuckDBPyConnection, table: RawTable, source: str, batch: pd.DataFrame,
-                     accepted: set[tuple[str, str, date]]) -> pd.Series:
+def find_implausible(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    source: str,
+    batch: pd.DataFrame,
+    accepted: set[tuple[str, str, date]],
+) -> pd.Series:
     """Per batch row, why its value is implausible, or NA: one text column aligned with the batch."""
     verdicts = pd.Series(None, index=batch.index, dtype=object)
     if batch.empty or not checks_table(table):

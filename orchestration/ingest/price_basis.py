@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.raw_layer import RawTable
+from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.sources.base import SourceClient
 
 REBASED_TABLE = "price_bars"
@@ -33,8 +33,10 @@ class Rebase:
     overlap_sessions: int
 
     def describe(self) -> str:
-        return (f"{self.symbol} (closes x{self.factor:.6g} on all {self.overlap_sessions} overlapping session(s): "
-                "a split or dividend)")
+        return (
+            f"{self.symbol} (closes x{self.factor:.6g} on all {self.overlap_sessions} overlapping session(s): "
+            "a split or dividend)"
+        )
 
 
 def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame) -> list[Rebase]:
@@ -43,7 +45,8 @@ def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Data
         return []
     con.register("basis_batch", batch[["symbol", "trade_date", "close"]])
     try:
-        rows = con.execute(f"""
+        rows = con.execute(
+            f"""
             with overlap as (
                 select incoming.symbol, incoming.close / stored.close as factor
                 from basis_batch as incoming
@@ -59,7 +62,9 @@ def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Data
             select symbol, factor, sessions from per_symbol
             where (lowest > 1 + $moved or highest < 1 - $moved) and highest / lowest - 1 <= $agree
             order by symbol
-        """, {"moved": MOVED_BEYOND, "agree": FACTORS_AGREE_WITHIN}).fetchall()
+        """,
+            {"moved": MOVED_BEYOND, "agree": FACTORS_AGREE_WITHIN},
+        ).fetchall()
     finally:
         con.unregister("basis_batch")
     return [Rebase(symbol, float(factor), int(sessions)) for symbol, factor, sessions in rows]

@@ -7,7 +7,7 @@ import json
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.raw_layer import RawTable
+from orchestration.ingest.raw_tables import RawTable
 
 UNREADABLE_DDL = """
 create table if not exists quarantine.unreadable_files (
@@ -25,27 +25,36 @@ def ensure_quarantine_schema(con: duckdb.DuckDBPyConnection, table: RawTable) ->
     """Create schema quarantine, the table's quarantine twin and the unreadable-files table when missing."""
     con.execute("create schema if not exists quarantine")
     columns = ",\n    ".join(f"{name} {kind}" for name, kind in table.columns.items())
-    con.execute(f"create table if not exists quarantine.{table.name} (\n    {columns},\n"
-                "    _run_id varchar not null,\n    _quarantined_at timestamptz not null,\n"
-                "    _failed_expectations varchar not null\n)")
+    con.execute(
+        f"create table if not exists quarantine.{table.name} (\n    {columns},\n"
+        "    _run_id varchar not null,\n    _quarantined_at timestamptz not null,\n"
+        "    _failed_expectations varchar not null\n)"
+    )
     con.execute(UNREADABLE_DDL)
 
 
-def quarantine_batch(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str,
-                     failures: list[dict]) -> None:
+def quarantine_batch(
+    con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str, failures: list[dict]
+) -> None:
     """Keep the whole batch with the run id and the failed expectations (and their counts) as JSON."""
     casts = ", ".join(f"cast(batch.{name} as {kind})" for name, kind in table.columns.items())
     con.register("quarantined_frame", batch[list(table.columns)])
     try:
-        con.execute(f"insert into quarantine.{table.name} select {casts}, $run_id, current_timestamp, $reasons "
-                    "from quarantined_frame as batch", {"run_id": run_id, "reasons": json.dumps(failures)})
+        con.execute(
+            f"insert into quarantine.{table.name} select {casts}, $run_id, current_timestamp, $reasons "
+            "from quarantined_frame as batch",
+            {"run_id": run_id, "reasons": json.dumps(failures)},
+        )
     finally:
         con.unregister("quarantined_frame")
 
 
-def quarantine_unreadable(con: duckdb.DuckDBPyConnection, run_id: str, source: str, location: str, check: str,
-                          message: str) -> None:
+def quarantine_unreadable(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, location: str, check: str, message: str
+) -> None:
     """Record a file or response that never became a batch."""
-    con.execute("insert into quarantine.unreadable_files (run_id, source, location, failed_check, message) "
-                "values ($run_id, $source, $location, $check, $message)",
-                {"run_id": run_id, "source": source, "location": location, "check": check, "message": message})
+    con.execute(
+        "insert into quarantine.unreadable_files (run_id, source, location, failed_check, message) "
+        "values ($run_id, $source, $location, $check, $message)",
+        {"run_id": run_id, "source": source, "location": location, "check": check, "message": message},
+    )

@@ -1,81 +1,15 @@
-"""The raw layer in DuckDB: table definitions, natural keys, and the transactional idempotent upsert."""
+"""The raw layer in DuckDB: its schema, key checks, the transactional idempotent upsert, staging and the load log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class RawTable:
-    """One raw table: its typed columns (load metadata excluded) and its natural key."""
-
-    name: str
-    columns: dict[str, str]
-    key: tuple[str, ...]
-    entity_column: str
-    date_column: str
-
-    @property
-    def qualified(self) -> str:
-        return f"raw.{self.name}"
-
-
-RAW_TABLES = {
-    table.name: table
-    for table in (
-        RawTable(
-            "price_bars",
-            {"symbol": "varchar", "trade_date": "date", "open": "double", "high": "double", "low": "double",
-             "close": "double", "volume": "double", "source": "varchar"},
-            key=("symbol", "trade_date"), entity_column="symbol", date_column="trade_date",
-        ),
-        # Keyed on (series_id, obs_date): fredapi and CSV files give the latest release without its vintage,
-        # so a revision replaces the value; `realtime_start` keeps the vintage when the API reports one.
-        RawTable(
-            "fred_observations",
-            {"series_id": "varchar", "obs_date": "date", "value": "double", "realtime_start": "date"},
-            key=("series_id", "obs_date"), entity_column="series_id", date_column="obs_date",
-        ),
-        # ALFRED: every vintage of a series (what FRED said about obs_date from realtime_start to realtime_end),
-        # so raw answers "what did FRED say about day D on evening E" (README, "Vintages").
-        RawTable(
-            "fred_vintages",
-            {"series_id": "varchar", "obs_date": "date", "realtime_start": "date", "realtime_end": "date",
-             "value": "double"},
-            key=("series_id", "obs_date", "realtime_start"), entity_column="series_id", date_column="realtime_start",
-        ),
-        RawTable(
-            "treasury_auctions",
-            {"cusip": "varchar", "auction_date": "date", "issue_date": "date", "maturity_date": "date",
-             "security_type": "varchar", "security_term": "varchar", "reopening": "varchar",
-             "offering_amount": "double", "bid_to_cover_ratio": "double", "high_yield": "double",
-             "high_discount_rate": "double", "high_investment_rate": "double", "high_price": "double",
-             "interest_rate": "double", "competitive_tendered": "double", "competitive_accepted": "double",
-             "total_tendered": "double", "total_accepted": "double", "direct_bidder_accepted": "double",
-             "indirect_bidder_accepted": "double", "primary_dealer_accepted": "double", "soma_accepted": "double",
-             "source": "varchar"},
-            key=("cusip", "auction_date"), entity_column="security_type", date_column="auction_date",
-        ),
-        RawTable(
-            "sec_company_facts",
-            {"cik": "varchar", "entity_name": "varchar", "taxonomy": "varchar", "concept": "varchar",
-             "unit": "varchar", "period_start": "date", "period_end": "date", "value": "double",
-             "accession": "varchar", "fiscal_year": "integer", "fiscal_period": "varchar", "form": "varchar",
-             "filed": "date", "frame": "varchar"},
-            key=("cik", "taxonomy", "concept", "unit", "period_end", "accession", "period_start"),
-            entity_column="cik", date_column="filed",
-        ),
-    )
-}
-
-# Key columns that may legitimately be null (an instant fact has no period start).
-NULLABLE_KEY_COLUMNS = frozenset({"period_start"})
+from orchestration.ingest.raw_tables import NULLABLE_KEY_COLUMNS, RAW_TABLES, RawTable
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -110,8 +44,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     for table in RAW_TABLES.values():
         columns = ",\n    ".join(f"{name} {kind}" for name, kind in table.columns.items())
-        con.execute(f"create table if not exists {table.qualified} (\n    {columns},\n"
-                    "    _loaded_at timestamptz not null,\n    _run_id varchar not null\n)")
+        con.execute(
+            f"create table if not exists {table.qualified} (\n    {columns},\n"
+            "    _loaded_at timestamptz not null,\n    _run_id varchar not null\n)"
+        )
     con.execute(LOAD_LOG_DDL)
 
 
@@ -124,23 +60,28 @@ def check_batch_keys(table: RawTable, batch: pd.DataFrame, where: str) -> None:
     repeated = batch.duplicated(subset=list(table.key), keep=False)
     if repeated.any():
         examples = batch.loc[repeated, list(table.key)].drop_duplicates().head(3).to_dict("records")
-        raise BatchKeyError(f"{where}: {int(repeated.sum())} rows repeat a key of {table.qualified} "
-                            f"{list(table.key)}, e.g. {examples}")
+        raise BatchKeyError(
+            f"{where}: {int(repeated.sum())} rows repeat a key of {table.qualified} {list(table.key)}, e.g. {examples}"
+        )
 
 
 def check_relation_keys(con: duckdb.DuckDBPyConnection, table: RawTable, relation: str) -> None:
     """check_batch_keys for batches that meet only in a staging table: two files can name the same symbol."""
     key = ", ".join(table.key)
-    repeated = con.execute(f"select {key}, count(*) as n_rows from {relation} group by {key} having count(*) > 1 "
-                           f"order by {key} limit 3").fetchall()
+    repeated = con.execute(
+        f"select {key}, count(*) as n_rows from {relation} group by {key} having count(*) > 1 order by {key} limit 3"
+    ).fetchall()
     if repeated:
-        raise BatchKeyError(f"{relation}: keys of {table.qualified} {list(table.key)} repeat across batches, "
-                            f"e.g. {[dict(zip([*table.key, 'n_rows'], row, strict=True)) for row in repeated]}")
+        raise BatchKeyError(
+            f"{relation}: keys of {table.qualified} {list(table.key)} repeat across batches, "
+            f"e.g. {[dict(zip([*table.key, 'n_rows'], row, strict=True)) for row in repeated]}"
+        )
 
 
 def _key_match(table: RawTable, left: str, right: str) -> str:
     return " and ".join(
-        f"{left}.{column} is not distinct from {right}.{column}" if column in NULLABLE_KEY_COLUMNS
+        f"{left}.{column} is not distinct from {right}.{column}"
+        if column in NULLABLE_KEY_COLUMNS
         else f"{left}.{column} = {right}.{column}"
         for column in table.key
     )
@@ -185,12 +126,19 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
     values = [name for name in table.columns if name not in table.key]
     match = _key_match(table, "target", "incoming")
     kept = " + ".join(f"(incoming.{name} is null and target.{name} is not null)::int" for name in values) or "0"
-    merged = ", ".join([*(f"incoming.{name}" for name in table.key),
-                        *(f"coalesce(incoming.{name}, target.{name}) as {name}" for name in values)])
-    con.execute(f"create or replace temp table merged_incoming as select {merged} from {incoming} as incoming "
-                f"left join {table.qualified} as target on {match}")
-    kept_known = con.execute(f"select coalesce(sum({kept}), 0) from {incoming} as incoming "
-                             f"join {table.qualified} as target on {match}").fetchone()[0]
+    merged = ", ".join(
+        [
+            *(f"incoming.{name}" for name in table.key),
+            *(f"coalesce(incoming.{name}, target.{name}) as {name}" for name in values),
+        ]
+    )
+    con.execute(
+        f"create or replace temp table merged_incoming as select {merged} from {incoming} as incoming "
+        f"left join {table.qualified} as target on {match}"
+    )
+    kept_known = con.execute(
+        f"select coalesce(sum({kept}), 0) from {incoming} as incoming join {table.qualified} as target on {match}"
+    ).fetchone()[0]
     try:
         counts = _merge(con, table, "merged_incoming", run_id)
     finally:
@@ -203,8 +151,9 @@ def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_i
     changed = " or ".join(f"target.{name} is distinct from incoming.{name}" for name in values) or "false"
     match = _key_match(table, "target", "incoming")
     rows = con.execute(f"select count(*) from {incoming}").fetchone()[0]
-    updated = con.execute(f"select count(*) from {table.qualified} as target join {incoming} as incoming on {match} "
-                          f"where {changed}").fetchone()[0]
+    updated = con.execute(
+        f"select count(*) from {table.qualified} as target join {incoming} as incoming on {match} where {changed}"
+    ).fetchone()[0]
     con.execute(f"delete from {table.qualified} as target using {incoming} as incoming where {match} and ({changed})")
     columns = ", ".join(f"incoming.{name}" for name in table.columns)
     inserted_total = con.execute(
@@ -261,9 +210,11 @@ class LoadedRange:
 
 def loaded_ranges(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, LoadedRange]:
     """The first and the latest loaded date per entity (symbol, series, security type, cik), and its row count."""
-    rows = con.execute(f"select {table.entity_column}, min({table.date_column}), max({table.date_column}), "
-                       f"count({table.date_column}) from {table.qualified} "
-                       f"where {table.entity_column} is not null group by 1").fetchall()
+    rows = con.execute(
+        f"select {table.entity_column}, min({table.date_column}), max({table.date_column}), "
+        f"count({table.date_column}) from {table.qualified} "
+        f"where {table.entity_column} is not null group by 1"
+    ).fetchall()
     return {entity: LoadedRange(first, last, count) for entity, first, last, count in rows}
 
 
@@ -279,6 +230,7 @@ def read_load_log(db_path: Path, sql: str, params: dict) -> list[tuple]:
     if not db_path.exists():
         return []
     with duckdb.connect(str(db_path), read_only=True) as con:
-        has_log = con.execute("select count(*) from information_schema.tables "
-                              "where table_schema = 'raw' and table_name = 'load_log'").fetchone()[0]
+        has_log = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'load_log'"
+        ).fetchone()[0]
         return con.execute(sql, params).fetchall() if has_log else []

@@ -27,8 +27,14 @@ TURBULENCE_MEAN_SESSIONS = 20  # the index reads a month's mean turbulence: one 
 MIN_ASSETS = 3
 EIGENVECTOR_SHARE = 0.2  # KLPR fix the number of eigenvectors at about a fifth of the assets
 
-COLUMNS = {"obs_date": "date", "n_assets": "integer", "absorption_ratio": "double", "absorption_shift_z": "double",
-           "turbulence": "double", "turbulence_20d": "double"}
+COLUMNS = {
+    "obs_date": "date",
+    "n_assets": "integer",
+    "absorption_ratio": "double",
+    "absorption_shift_z": "double",
+    "turbulence": "double",
+    "turbulence_20d": "double",
+}
 
 
 def absorption_ratio(returns: np.ndarray) -> float:
@@ -64,13 +70,19 @@ def systemic_risk_daily(returns: pd.DataFrame) -> pd.DataFrame:
     values = returns.to_numpy(dtype=float)
     rows = []
     for end in range(WINDOW_SESSIONS, len(values)):
-        window = values[end - WINDOW_SESSIONS: end + 1]  # the year before the day, and the day
+        window = values[end - WINDOW_SESSIONS : end + 1]  # the year before the day, and the day
         complete = ~np.isnan(window).any(axis=0)
         if complete.sum() < MIN_ASSETS:
             continue
         members = window[:, complete]
-        rows.append((returns.index[end].date(), int(complete.sum()), absorption_ratio(members[1:]),
-                     turbulence(members[:-1], members[-1])))
+        rows.append(
+            (
+                returns.index[end].date(),
+                int(complete.sum()),
+                absorption_ratio(members[1:]),
+                turbulence(members[:-1], members[-1]),
+            )
+        )
     frame = pd.DataFrame(rows, columns=["obs_date", "n_assets", "absorption_ratio", "turbulence"])
     ratio = frame["absorption_ratio"]
     long_mean = ratio.rolling(WINDOW_SESSIONS, min_periods=WINDOW_SESSIONS).mean()

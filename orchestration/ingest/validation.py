@@ -14,7 +14,6 @@ from datetime import date, datetime
 from datetime import time as dt_time
 from functools import cached_property
 from pathlib import Path
-
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -22,9 +21,9 @@ import pandas as pd
 from orchestration.ingest.freshness import deadlines
 from orchestration.ingest.market_calendar import NEW_YORK
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
-from orchestration.ingest.raw_layer import RawTable
-from orchestration.settings import PROJECT_ROOT
+from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.sources.values import ORIGIN_COLUMNS
+from orchestration.settings import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 _SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
@@ -49,9 +48,14 @@ class Failure:
         return describe_failure(self.as_record())
 
     def as_record(self) -> dict:
-        return {"check": self.check, "expectation": self.expectation, "column": self.column,
-                "severity": self.severity, "unexpected_count": self.unexpected_count,
-                "examples": list(self.examples)}
+        return {
+            "check": self.check,
+            "expectation": self.expectation,
+            "column": self.column,
+            "severity": self.severity,
+            "unexpected_count": self.unexpected_count,
+            "examples": list(self.examples),
+        }
 
 
 def describe_failure(record: dict) -> str:
@@ -111,8 +115,7 @@ def prepare_frame(table: RawTable, batch: pd.DataFrame, verdicts: pd.Series | No
         frame["_line"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if checks_table(table):  # the plausibility verdicts, computed against raw's history by the loader
         # object dtype: GX checks it for nulls several times faster than a pandas string column
-        frame[VERDICT_COLUMN] = verdicts if verdicts is not None else pd.Series(None, index=frame.index,
-                                                                                 dtype=object)
+        frame[VERDICT_COLUMN] = verdicts if verdicts is not None else pd.Series(None, index=frame.index, dtype=object)
     frame["_key"] = _key_text(batch, table.key)
     for name, kind in table.columns.items():
         if kind == "date" and name in frame:
@@ -154,8 +157,11 @@ def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
             row = {name: value for name, value in row.items() if name not in (*ORIGIN_COLUMNS, DAY_NUMBER)}
             key = " ".join(_show(row.get(column)) for column in key_columns if column in row) + origin
             # a verdict column (named with a leading underscore) carries its own sentence
-            values = ", ".join(_show(value) if name.startswith("_") else f"{name}={_show(value)}"
-                               for name, value in row.items() if name not in key_columns)
+            values = ", ".join(
+                _show(value) if name.startswith("_") else f"{name}={_show(value)}"
+                for name, value in row.items()
+                if name not in key_columns
+            )
             rows.append(f"{values} [{key}]" if values else f"[{key}]")
         return tuple(rows)
     listed = result.get("partial_unexpected_list") or []
@@ -201,20 +207,29 @@ class ValidationGate:
         except (KeyError, LookupError, ValueError):
             batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
         suite = context.suites.add_or_update(
-            gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text())))
+            gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text()))
+        )
         return context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"validate_{table.name}", data=batch_definition, suite=suite))
+            gx.ValidationDefinition(name=f"validate_{table.name}", data=batch_definition, suite=suite)
+        )
 
-    def validate(self, table: RawTable, family: str, batch: pd.DataFrame, today: date | None = None,
-                 verdicts: pd.Series | None = None) -> ValidationReport:
+    def validate(
+        self,
+        table: RawTable,
+        family: str,
+        batch: pd.DataFrame,
+        today: date | None = None,
+        verdicts: pd.Series | None = None,
+    ) -> ValidationReport:
         """Run the table's suite over the batch; 'today' anchors the future-date and staleness checks;
         `verdicts` are the plausibility findings against raw's history (orchestration/ingest/plausibility.py)."""
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
         # the staleness check's bound is the source's deadline on the NYSE calendar (orchestration/ingest/freshness.py)
-        now = (datetime.combine(today, dt_time(23, 59), ZoneInfo(NEW_YORK)) if today
-               else datetime.now(ZoneInfo(NEW_YORK)))
+        now = (
+            datetime.combine(today, dt_time(23, 59), ZoneInfo(NEW_YORK)) if today else datetime.now(ZoneInfo(NEW_YORK))
+        )
         today = now.date()
         frame = prepare_frame(table, batch, verdicts)
         definition = self._validation_definition(table)
@@ -226,9 +241,11 @@ class ValidationGate:
                 "today_day_number": (pd.Timestamp(today) - _EPOCH).days,
                 "fresh_since": pd.Timestamp(deadlines()[family].due_date(now)),
             },
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": key_columns + ORIGIN_COLUMNS,
-                           "partial_unexpected_count": _EXAMPLES},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": key_columns + ORIGIN_COLUMNS,
+                "partial_unexpected_count": _EXAMPLES,
+            },
         )
         report = ValidationReport(table.qualified, len(batch))
         for result in outcome.results:
@@ -237,23 +254,28 @@ class ValidationGate:
             config = result.expectation_config
             exception = (result.exception_info or {}).get("exception_message") if result.exception_info else None
             examples = _examples(result.result or {}, key_columns) or ((f"error: {exception}",) if exception else ())
-            report.failures.append(Failure(
-                check=(config.meta or {}).get("check", config.type),
-                expectation=config.type,
-                column=config.kwargs.get("column") or (
-                    f"{config.kwargs['column_A']}>={config.kwargs['column_B']}" if "column_A" in config.kwargs
-                    else None),
-                severity="error" if blocks(config.severity) else "warn",
-                unexpected_count=(result.result or {}).get("unexpected_count"),
-                examples=examples,
-                why=(config.meta or {}).get("why", ""),
-            ))
+            report.failures.append(
+                Failure(
+                    check=(config.meta or {}).get("check", config.type),
+                    expectation=config.type,
+                    column=config.kwargs.get("column")
+                    or (
+                        f"{config.kwargs['column_A']}>={config.kwargs['column_B']}"
+                        if "column_A" in config.kwargs
+                        else None
+                    ),
+                    severity="error" if blocks(config.severity) else "warn",
+                    unexpected_count=(result.result or {}).get("unexpected_count"),
+                    examples=examples,
+                    why=(config.meta or {}).get("why", ""),
+                )
+            )
         report.seconds = time.perf_counter() - started
         return report
 
 
 def build_data_docs(gx_root: Path):
-    """Render GX Data Docs for the validations stored under gx_root, readable offline (orchestration/ingest/data_docs.py)."""
+    """Render GX Data Docs for the validations stored under gx_root, readable offline (ingest/data_docs.py)."""
     from orchestration.ingest.data_docs import finish_site
 
     gate = ValidationGate(gx_root)

@@ -53,16 +53,16 @@ def spark_mart_path(spark_dir: Path, mart: str) -> Path:
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     # build metadata (_built_at) says when each engine ran, not what it computed
-    return {name: kind for name, kind, *_ in con.execute(f"describe {relation}").fetchall()
-            if not name.startswith("_")}
+    return {name: kind for name, kind, *_ in con.execute(f"describe {relation}").fetchall() if not name.startswith("_")}
 
 
 def _is_numeric(kind: str) -> bool:
     return kind.upper().startswith(_NUMERIC_TYPES)
 
 
-def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, key: list[str], spark_dir: Path,
-                 tolerance: float) -> MartParity:
+def compare_mart(
+    con: duckdb.DuckDBPyConnection, mart: str, key: list[str], spark_dir: Path, tolerance: float
+) -> MartParity:
     """Full outer join on the key; numbers differ beyond `tolerance` relative, anything else when not identical."""
     parity = MartParity(mart=mart, key=key)
     parquet = spark_mart_path(spark_dir, mart)
@@ -77,10 +77,8 @@ def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, key: list[str], spar
     parity.rows_duckdb = con.execute("select count(*) from duckdb_side").fetchone()[0]
     parity.rows_spark = con.execute("select count(*) from spark_side").fetchone()[0]
     on = " and ".join(f"d.{c} is not distinct from s.{c}" for c in key)
-    parity.only_duckdb = con.execute(
-        f"select count(*) from duckdb_side d anti join spark_side s on {on}").fetchone()[0]
-    parity.only_spark = con.execute(
-        f"select count(*) from spark_side s anti join duckdb_side d on {on}").fetchone()[0]
+    parity.only_duckdb = con.execute(f"select count(*) from duckdb_side d anti join spark_side s on {on}").fetchone()[0]
+    parity.only_spark = con.execute(f"select count(*) from spark_side s anti join duckdb_side d on {on}").fetchone()[0]
     for column in sorted(set(duck_columns) & set(spark_columns) - set(key)):
         if _is_numeric(duck_columns[column]) and _is_numeric(spark_columns[column]):
             a, b = f"cast(d.{column} as double)", f"cast(s.{column} as double)"
@@ -94,7 +92,8 @@ def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, key: list[str], spar
             f"select count(*) filter (where {differs}), {worst}, "
             f"any_value(concat_ws(' ', {', '.join(f'cast(d.{c} as varchar)' for c in key)}, ':', "
             f"cast(d.{column} as varchar), 'vs', cast(s.{column} as varchar))) filter (where {differs}) "
-            f"from duckdb_side d join spark_side s on {on}").fetchone()
+            f"from duckdb_side d join spark_side s on {on}"
+        ).fetchone()
         parity.differing_values += count
         if largest is not None:
             parity.largest_relative_difference = max(parity.largest_relative_difference, largest)
@@ -103,8 +102,9 @@ def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, key: list[str], spar
     return parity
 
 
-def compare_engines(duckdb_path: Path, spark_dir: Path,
-                    tolerance: float = DEFAULT_RELATIVE_TOLERANCE) -> list[MartParity]:
+def compare_engines(
+    duckdb_path: Path, spark_dir: Path, tolerance: float = DEFAULT_RELATIVE_TOLERANCE
+) -> list[MartParity]:
     """Every mart with a key in the dbt schema file, DuckDB's published file against Spark's Parquet directory."""
     con = duckdb.connect()
     try:
@@ -116,15 +116,21 @@ def compare_engines(duckdb_path: Path, spark_dir: Path,
 
 def format_parity(results: list[MartParity], tolerance: float = DEFAULT_RELATIVE_TOLERANCE) -> str:
     """A table per mart, then the differences found."""
-    header = (f"{'mart':38} {'rows duckdb':>11} {'rows spark':>10} {'only duckdb':>11} {'only spark':>10} "
-              f"{'values > ' + format(tolerance, 'g'):>13} {'max rel diff':>12}")
+    header = (
+        f"{'mart':38} {'rows duckdb':>11} {'rows spark':>10} {'only duckdb':>11} {'only spark':>10} "
+        f"{'values > ' + format(tolerance, 'g'):>13} {'max rel diff':>12}"
+    )
     lines = [header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r.mart:38} {r.rows_duckdb:>11,} {r.rows_spark:>10,} {r.only_duckdb:>11,} {r.only_spark:>10,} "
-                     f"{r.differing_values:>13,} {r.largest_relative_difference:>12.1e}")
+        lines.append(
+            f"{r.mart:38} {r.rows_duckdb:>11,} {r.rows_spark:>10,} {r.only_duckdb:>11,} {r.only_spark:>10,} "
+            f"{r.differing_values:>13,} {r.largest_relative_difference:>12.1e}"
+        )
     for r in results:
         lines += [f"{r.mart}: {problem}" for problem in r.problems]
     verdict = "match" if all(r.matches for r in results) else "DIFFER"
-    lines.append(f"\nThe engines {verdict}: {sum(r.matches for r in results)} of {len(results)} marts identical "
-                 f"(numbers within {tolerance:g} relative).")
+    lines.append(
+        f"\nThe engines {verdict}: {sum(r.matches for r in results)} of {len(results)} marts identical "
+        f"(numbers within {tolerance:g} relative)."
+    )
     return "\n".join(lines)

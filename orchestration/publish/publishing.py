@@ -43,8 +43,9 @@ def storage_tag(path: Path) -> str:
     """The storage format of a DuckDB file as DuckDB names it, e.g. 'v1.0.0+' or 'v2.0.0+'."""
     with duckdb.connect() as con:
         con.execute(f"attach {_sql_text(path)} as probed (read_only)")
-        return con.execute("select tags['storage_version'] from duckdb_databases() "
-                           "where database_name = 'probed'").fetchone()[0]
+        return con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'probed'"
+        ).fetchone()[0]
 
 
 def _copy_in_storage_version(source: Path | None, target: Path) -> None:
@@ -91,8 +92,9 @@ def end_failed_build(published: Path, keep: bool = False) -> str | None:
     return f"the failed build {build} was removed (--keep-failed-build keeps it)"
 
 
-def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at: datetime,
-                     stale: Mapping[str, str] | None = None) -> None:
+def write_build_info(
+    build: Path, run_id: str, started_at: datetime, finished_at: datetime, stale: Mapping[str, str] | None = None
+) -> None:
     """marts.build_info: the run, its times, and the rows and last date of every raw table and mart it publishes;
     `stale` names the relations this run could not refresh (a blocked source, and the marts that read it) and why."""
     stale = stale or {}
@@ -100,25 +102,45 @@ def write_build_info(build: Path, run_id: str, started_at: datetime, finished_at
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in ('raw', 'marts') and table_type = 'BASE TABLE' and table_name <> 'build_info' "
-            "order by 1, 2").fetchall()
+            "order by 1, 2"
+        ).fetchall()
         con.execute("create schema if not exists marts")
-        con.execute("create or replace table marts.build_info (run_id varchar, started_at timestamptz, "
-                    "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date, "
-                    "is_stale boolean, stale_reason varchar)")
+        con.execute(
+            "create or replace table marts.build_info (run_id varchar, started_at timestamptz, "
+            "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date, "
+            "is_stale boolean, stale_reason varchar)"
+        )
         for schema, table in relations:
-            columns = {name for (name,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = $s and table_name = $t",
-                {"s": schema, "t": table}).fetchall()}
-            date_column = next((name for name in ("trade_date", "obs_date", "auction_date", "filed", "period_end",
-                                                  "month", "alert_date") if name in columns), None)
+            columns = {
+                name
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = $s and table_name = $t",
+                    {"s": schema, "t": table},
+                ).fetchall()
+            }
+            date_column = next(
+                (
+                    name
+                    for name in ("trade_date", "obs_date", "auction_date", "filed", "period_end", "month", "alert_date")
+                    if name in columns
+                ),
+                None,
+            )
             last_date = f"max({date_column})" if date_column else "cast(null as date)"
             relation = f"{schema}.{table}"
             con.execute(
                 f"insert into marts.build_info select $run_id, $started, $finished, $relation, "
                 f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date}, $stale, $reason "
                 f"from {schema}.{table}",
-                {"run_id": run_id, "started": started_at, "finished": finished_at, "relation": relation,
-                 "stale": relation in stale, "reason": stale.get(relation)})
+                {
+                    "run_id": run_id,
+                    "started": started_at,
+                    "finished": finished_at,
+                    "relation": relation,
+                    "stale": relation in stale,
+                    "reason": stale.get(relation),
+                },
+            )
         con.execute("checkpoint")
 
 
@@ -129,8 +151,9 @@ def publish(build: Path, published: Path) -> None:
     if _wal(build).exists():
         raise RuntimeError(f"{build} still has a write-ahead log after a checkpoint; not publishing")
     if (tag := storage_tag(build)) != STORAGE_TAG:  # readers on DuckDB 1.x could not open it
-        raise RuntimeError(f"{build} is in DuckDB storage format {tag}, not {STORAGE_TAG} (DuckDB 1.1 and later); "
-                           "not publishing")
+        raise RuntimeError(
+            f"{build} is in DuckDB storage format {tag}, not {STORAGE_TAG} (DuckDB 1.1 and later); not publishing"
+        )
     with open(build, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(build, published)

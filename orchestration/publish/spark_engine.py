@@ -38,15 +38,18 @@ def export_raw_tables(build_db: Path, spark_build: Path) -> dict[str, int]:
     """Copy every table of the DuckDB build's source schemas to <spark build>/<schema>/<table>/ as Parquet."""
     exported: dict[str, int] = {}
     with duckdb.connect(str(build_db), read_only=True) as con:
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_schema in (select unnest(?::varchar[])) order by 1, 2",
-                             [list(SOURCE_SCHEMAS)]).fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (select unnest(?::varchar[])) order by 1, 2",
+            [list(SOURCE_SCHEMAS)],
+        ).fetchall()
         for schema, table in tables:
             target = spark_build / schema / table
             target.mkdir(parents=True)
             con.execute(f"copy {schema}.{table} to '{target / 'part-0.parquet'}' (format parquet)")
             exported[table if schema == "raw" else f"{schema}.{table}"] = con.execute(
-                f"select count(*) from {schema}.{table}").fetchone()[0]
+                f"select count(*) from {schema}.{table}"
+            ).fetchone()[0]
     return exported
 
 
@@ -66,9 +69,14 @@ def parquet_row_counts(folder: Path) -> dict[str, int]:
 
 def write_spark_build_info(spark_build: Path, run_id: str, started_at: datetime, finished_at: datetime) -> dict:
     """build_info.json: the run, its times and the rows of every raw table and mart it publishes."""
-    info = {"run_id": run_id, "engine": "spark", "started_at": started_at.isoformat(),
-            "finished_at": finished_at.isoformat(), "raw_rows": parquet_row_counts(spark_build / "raw"),
-            "mart_rows": parquet_row_counts(spark_build / "marts")}
+    info = {
+        "run_id": run_id,
+        "engine": "spark",
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "raw_rows": parquet_row_counts(spark_build / "raw"),
+        "mart_rows": parquet_row_counts(spark_build / "marts"),
+    }
     (spark_build / BUILD_INFO_FILE).write_text(json.dumps(info, indent=2))
     return info
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -37,8 +37,10 @@ def describe_holder(lock_path: Path, build: Path) -> str:
         holder = json.loads(_holder_path(lock_path).read_text())
     except (OSError, ValueError):
         return f"another run is building {build}"
-    return (f"another run is building {build} since {holder.get('since')} "
-            f"(run {holder.get('run_id')}, pid {holder.get('pid')})")
+    return (
+        f"another run is building {build} since {holder.get('since')} "
+        f"(run {holder.get('run_id')}, pid {holder.get('pid')})"
+    )
 
 
 class WriterLock:
@@ -59,9 +61,15 @@ class WriterLock:
                 f"{describe_holder(self.lock_path, build_path_for(self.warehouse))}; run {self.run_id} did not "
                 f"start (waited {wait_seconds:g} s) and changed nothing. Run it again when that run has finished."
             ) from None
-        _holder_path(self.lock_path).write_text(json.dumps({
-            "run_id": self.run_id, "pid": os.getpid(),
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+        _holder_path(self.lock_path).write_text(
+            json.dumps(
+                {
+                    "run_id": self.run_id,
+                    "pid": os.getpid(),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+        )
         return self
 
     def release(self) -> None:

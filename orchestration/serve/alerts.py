@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 import requests
 
 from orchestration.serve.sandbox import open_reader
@@ -37,9 +36,15 @@ class Alert:
         return f"{self.alert_date.isoformat()}|{self.rule_id}|{self.subject}"
 
     def as_json(self) -> dict:
-        return {"alert_date": self.alert_date.isoformat(), "rule_id": self.rule_id, "subject": self.subject,
-                "severity": self.severity, "observed_value": self.observed_value, "threshold": self.threshold,
-                "message": self.message}
+        return {
+            "alert_date": self.alert_date.isoformat(),
+            "rule_id": self.rule_id,
+            "subject": self.subject,
+            "severity": self.severity,
+            "observed_value": self.observed_value,
+            "threshold": self.threshold,
+            "message": self.message,
+        }
 
 
 def ledger_path_for(published: Path) -> Path:
@@ -54,23 +59,21 @@ def recent_alerts(published: Path, lookback_days: int = DEFAULT_LOOKBACK_DAYS) -
     if not published.exists():
         return []
     with open_reader(published) as con:
-        try:
-            evening = con.execute("select max(obs_date) from marts.fct_market_stress_daily "
-                                  "where stress_index is not null").fetchone()[0]
-        except duckdb.CatalogException:  # alerts without an index: the newest alert is the evening
-            evening = None
-        try:
-            newest = con.execute(
-                "select coalesce(max(alert_date) filter (where alert_date <= $evening), max(alert_date)) "
-                "from marts.fct_stress_alerts", {"evening": evening}).fetchone()[0]
-        except duckdb.CatalogException:
-            return []
+        evening = con.execute(
+            "select max(obs_date) from marts.fct_market_stress_daily where stress_index is not null"
+        ).fetchone()[0]
+        newest = con.execute(
+            "select coalesce(max(alert_date) filter (where alert_date <= $evening), max(alert_date)) "
+            "from marts.fct_stress_alerts",
+            {"evening": evening},
+        ).fetchone()[0]
         if newest is None:
             return []
         rows = con.execute(
             "select alert_date, rule_id, subject, severity, observed_value, threshold, message "
             "from marts.fct_stress_alerts where alert_date >= $since order by alert_date, rule_id, subject",
-            {"since": newest - timedelta(days=lookback_days)}).fetchall()
+            {"since": newest - timedelta(days=lookback_days)},
+        ).fetchall()
     return [Alert(*row) for row in rows]
 
 
@@ -138,8 +141,9 @@ def post_once(webhook_url: str, payload: dict, key: str, timeout_seconds: float)
     urllib3_log = logging.getLogger("urllib3.connectionpool")
     urllib3_log.addFilter(masked)
     try:
-        response = requests.post(webhook_url, json=payload, timeout=timeout_seconds,
-                                 headers={"Idempotency-Key": idempotency_key(key)})
+        response = requests.post(
+            webhook_url, json=payload, timeout=timeout_seconds, headers={"Idempotency-Key": idempotency_key(key)}
+        )
     except requests.exceptions.ReadTimeout:
         return "unconfirmed"
     except requests.RequestException as exc:
@@ -161,19 +165,21 @@ class Deliveries:
 
 
 def current_alert_keys(published: Path) -> set[str] | None:
-    """The keys of every alert the published marts hold now; None when there is no alerts mart to read."""
+    """The keys of every alert the published marts hold now; None before the first publish."""
     if not published.exists():
         return None
-    with open_reader(published) as con:
-        try:
-            rows = con.execute("select alert_date, rule_id, subject from marts.fct_stress_alerts").fetchall()
-        except duckdb.CatalogException:
-            return None
+    with open_reader(published) as con:  # a missing alerts mart is an error naming it (DuckDB's catalog error)
+        rows = con.execute("select alert_date, rule_id, subject from marts.fct_stress_alerts").fetchall()
     return {f"{day.isoformat()}|{rule}|{subject}" for day, rule, subject in rows}
 
 
-def deliver_alerts(published: Path, webhook_url: str | None, log: Callable[[str], None],
-                   lookback_days: int = DEFAULT_LOOKBACK_DAYS, timeout_seconds: float = 10.0) -> Deliveries:
+def deliver_alerts(
+    published: Path,
+    webhook_url: str | None,
+    log: Callable[[str], None],
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    timeout_seconds: float = 10.0,
+) -> Deliveries:
     """Send every recent alert not yet delivered, then a retraction for each delivered alert the marts no longer
     hold (its data was corrected). The ledger beside the warehouse records each message once it reached the
     receiver; a webhook that is down keeps the rest for the next run. No log line shows the webhook's path."""
@@ -193,8 +199,14 @@ def deliver_alerts(published: Path, webhook_url: str | None, log: Callable[[str]
         for key, entry in delivered.items():
             if key not in current and key not in retracted:
                 message = f"[retraction] no longer true after a data correction: {entry.get('message') or key}"
-                outbox.append(("retraction", key, {"kind": "retraction", "key": key, "alert_date": key[:10],
-                                                   "message": message}, message))
+                outbox.append(
+                    (
+                        "retraction",
+                        key,
+                        {"kind": "retraction", "key": key, "alert_date": key[:10], "message": message},
+                        message,
+                    )
+                )
     for number, (kind, key, payload, line) in enumerate(outbox):
         status = "logged"
         if webhook_url:
@@ -204,8 +216,16 @@ def deliver_alerts(published: Path, webhook_url: str | None, log: Callable[[str]
                 log(f"webhook delivery failed, {len(outbox) - number} message(s) kept for the next run: {exc}")
                 return Deliveries(tuple(sent), tuple(withdrawn), len(outbox) - number)
         log(line)
-        _record(ledger, {"key": key, "kind": kind, "status": status, "webhook": bool(webhook_url),
-                         "message": payload.get("message")})
+        _record(
+            ledger,
+            {
+                "key": key,
+                "kind": kind,
+                "status": status,
+                "webhook": bool(webhook_url),
+                "message": payload.get("message"),
+            },
+        )
         if kind == "alert":
             sent.append(recent[key])
         else:
@@ -234,12 +254,24 @@ class FailureAlert:
         return f"StressWatch run {self.run_id[:8]} of {self.job} failed at {self.step}{sources}: {self.reason}"
 
     def as_json(self) -> dict:
-        return {"kind": "run_failure", "run_id": self.run_id, "job": self.job, "step": self.step,
-                "sources": list(self.sources), "reason": self.reason, "message": self.message}
+        return {
+            "kind": "run_failure",
+            "run_id": self.run_id,
+            "job": self.job,
+            "step": self.step,
+            "sources": list(self.sources),
+            "reason": self.reason,
+            "message": self.message,
+        }
 
 
-def deliver_failure_alert(published: Path, alert: FailureAlert, webhook_url: str | None,
-                          log: Callable[[str], None], timeout_seconds: float = 10.0) -> bool:
+def deliver_failure_alert(
+    published: Path,
+    alert: FailureAlert,
+    webhook_url: str | None,
+    log: Callable[[str], None],
+    timeout_seconds: float = 10.0,
+) -> bool:
     """Announce a failed run once: to the log, and to the webhook when set. False when it was announced before."""
     ledger = failure_ledger_path_for(published)
     if alert.run_id in _delivered(ledger):
@@ -252,6 +284,14 @@ def deliver_failure_alert(published: Path, alert: FailureAlert, webhook_url: str
         except WebhookDown as exc:
             log(f"webhook delivery of the failure of run {alert.run_id} failed: {exc}")
             raise
-    _record(ledger, {"key": alert.run_id, "kind": "failure", "status": status, "webhook": bool(webhook_url),
-                     "message": alert.message})
+    _record(
+        ledger,
+        {
+            "key": alert.run_id,
+            "kind": "failure",
+            "status": status,
+            "webhook": bool(webhook_url),
+            "message": alert.message,
+        },
+    )
     return True

@@ -31,13 +31,22 @@ def format_rows(columns: list[str], rows: list[tuple], output: str) -> str:
         writer.writerow(columns)
         writer.writerows([[plain_value(value) for value in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
-    cells = [[("" if value is None else f"{value:.6g}" if isinstance(value, float) else str(plain_value(value)))
-              for value in row] for row in rows]
+    cells = [
+        [
+            ("" if value is None else f"{value:.6g}" if isinstance(value, float) else str(plain_value(value)))
+            for value in row
+        ]
+        for row in rows
+    ]
     widths = [max([len(name), *(len(row[index]) for row in cells)]) for index, name in enumerate(columns)]
-    lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths)),
-             "  ".join("-" * width for width in widths)]
-    lines += ["  ".join(cell.rjust(width) if _numeric(cell) else cell.ljust(width) for cell, width in zip(row, widths))
-              for row in cells]
+    lines = [
+        "  ".join(name.ljust(width) for name, width in zip(columns, widths)),
+        "  ".join("-" * width for width in widths),
+    ]
+    lines += [
+        "  ".join(cell.rjust(width) if _numeric(cell) else cell.ljust(width) for cell, width in zip(row, widths))
+        for row in cells
+    ]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
@@ -58,8 +67,12 @@ def export_marts(db_path: Path, target: Path) -> dict[str, int]:
     written = {}
     # the reader's DuckDB may write no file: rows leave it as Arrow record batches, pyarrow writes the Parquet
     with open_reader(db_path) as con:
-        marts = [name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         for mart in marts:
             reader = con.sql(f"select * from marts.{mart}").to_arrow_reader()
             staging = target / f".{mart}.parquet.partial"

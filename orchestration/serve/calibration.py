@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.settings import CALIBRATION_DIR
 from orchestration.serve.stress_components import COMPONENTS, stress_categories
+from orchestration.settings import CALIBRATION_DIR
 
 YARDSTICKS = ("STLFSI4", "ANFCI")
 FIRST_DAY, LAST_DAY = date(1997, 1, 1), date(2011, 12, 31)  # where the components were chosen
@@ -44,7 +44,7 @@ def weekly_mean(daily: pd.Series) -> pd.Series:
 
 
 def correlate(name: str, kind: str, category: str, daily: pd.Series, yardsticks: dict[str, pd.Series]) -> Correlation:
-    weekly = weekly_mean(daily).loc[pd.Timestamp(FIRST_DAY): pd.Timestamp(LAST_DAY)]
+    weekly = weekly_mean(daily).loc[pd.Timestamp(FIRST_DAY) : pd.Timestamp(LAST_DAY)]
     r, weeks = {}, 0
     for yardstick, values in yardsticks.items():
         joined = pd.concat([weekly, values], axis=1, join="inner", keys=["index", "yardstick"]).dropna()
@@ -55,13 +55,20 @@ def correlate(name: str, kind: str, category: str, daily: pd.Series, yardsticks:
 
 def index_correlations(con: duckdb.DuckDBPyConnection, yardsticks: dict[str, pd.Series]) -> list[Correlation]:
     """The index, each category's contribution and each component's z-score (as the index used it that day)."""
-    daily = con.execute("select * from marts.fct_market_stress_daily where obs_date <= $last "
-                        "order by obs_date", {"last": LAST_DAY}).df().set_index("obs_date")
+    daily = (
+        con.execute(
+            "select * from marts.fct_market_stress_daily where obs_date <= $last order by obs_date", {"last": LAST_DAY}
+        )
+        .df()
+        .set_index("obs_date")
+    )
     rows = [correlate("stress_index", "index", "", daily["stress_index"], yardsticks)]
     for category, components in stress_categories().items():
         rows.append(correlate(category, "category", category, daily[f"contribution_{category}"], yardsticks))
-        rows += [correlate(component, "component", COMPONENTS[component], daily[f"z_{component}"], yardsticks)
-                 for component in components]
+        rows += [
+            correlate(component, "component", COMPONENTS[component], daily[f"z_{component}"], yardsticks)
+            for component in components
+        ]
     return rows
 
 
@@ -70,7 +77,9 @@ def format_correlations(rows: list[Correlation]) -> str:
     for row in rows:
         indent = {"index": "", "category": "  ", "component": "    "}[row.kind]
         label = f"{indent}{row.name}"
-        lines.append(f"{'':<2}{label:<26}{row.category:<13}"
-                     + "".join(f"{row.r[name]:>+9.2f}" if row.r[name] == row.r[name] else f"{'n/a':>9}"
-                               for name in YARDSTICKS) + f"{row.weeks:>7}")
+        lines.append(
+            f"{'':<2}{label:<26}{row.category:<13}"
+            + "".join(f"{row.r[name]:>+9.2f}" if row.r[name] == row.r[name] else f"{'n/a':>9}" for name in YARDSTICKS)
+            + f"{row.weeks:>7}"
+        )
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.serve.sandbox import open_reader
+from orchestration.serve.stress_components import regime_of
 
 EPISODES = {
     "1998-10": "LTCM and the Russian default",
@@ -20,24 +21,27 @@ EPISODES = {
     "2025-04": "tariff shock",
     "2025-11": "AI-led sell-off",
 }
-CALM_STRETCHES = {month: "a quiet month, for comparison"
-                  for month in ("1995-06", "2005-06", "2006-05", "2014-07", "2017-07", "2019-07", "2024-05")}
-
-
-def regime_of(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return "calm" if value < 0 else "elevated" if value < 1 else "stressed" if value < 2 else "severe"
+CALM_STRETCHES = {
+    month: "a quiet month, for comparison"
+    for month in ("1995-06", "2005-06", "2006-05", "2014-07", "2017-07", "2019-07", "2024-05")
+}
 
 
 def episode_rows(db_path: Path) -> list[tuple[str, str, str, float | None, float | None, object, str]]:
     """(month, kind, label, mean index, peak index, peak date, regime of the month's mean) per month."""
-    months = {**{month: ("episode", label) for month, label in EPISODES.items()},
-              **{month: ("calm", label) for month, label in CALM_STRETCHES.items()}}
+    months = {
+        **{month: ("episode", label) for month, label in EPISODES.items()},
+        **{month: ("calm", label) for month, label in CALM_STRETCHES.items()},
+    }
     with open_reader(db_path) as con:
-        figures = {month: (mean, peak, peak_date) for month, mean, peak, peak_date in con.execute(
-            "select strftime(obs_date, '%Y-%m'), avg(stress_index), max(stress_index), arg_max(obs_date, stress_index) "
-            "from marts.fct_market_stress_daily where stress_index is not null group by 1").fetchall()}
+        figures = {
+            month: (mean, peak, peak_date)
+            for month, mean, peak, peak_date in con.execute(
+                "select strftime(obs_date, '%Y-%m'), avg(stress_index), max(stress_index), "
+                "arg_max(obs_date, stress_index) "
+                "from marts.fct_market_stress_daily where stress_index is not null group by 1"
+            ).fetchall()
+        }
     rows = []
     for month in sorted(months):
         kind, label = months[month]

@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestration.serve.analyst import plain_value
 from orchestration.serve.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, open_reader, run_statement
+from orchestration.serve.stress_components import regime_scale
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -22,9 +23,11 @@ MART_TABLE_HEADING = "## The indicators (schema `marts`)"
 AGENT_MAX_ROWS = 200  # an agent's context is small: a few hundred rows, unless it asks for more
 AGENT_MAX_ROWS_CEILING = 5_000
 AGENT_TIMEOUT_SECONDS = 30.0
-INSTRUCTIONS = ("StressWatch: a daily market-stress warehouse (DuckDB). Call list_marts for the tables and their "
-                "columns, stress_summary for tonight's index and what drives it, query to run one read-only SQL "
-                "query (DuckDB dialect, tables as marts.<name>), check_claim to test a numeric statement.")
+INSTRUCTIONS = (
+    "StressWatch: a daily market-stress warehouse (DuckDB). Call list_marts for the tables and their "
+    "columns, stress_summary for tonight's index and what drives it, query to run one read-only SQL "
+    "query (DuckDB dialect, tables as marts.<name>), check_claim to test a numeric statement."
+)
 
 
 @cache
@@ -39,30 +42,42 @@ def list_marts(db_path: Path, manifest_path: Path = MANIFEST) -> list[dict]:
     with open_reader(db_path) as con:
         columns = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = 'marts' order by table_name, ordinal_position").fetchall()
+            "where table_schema = 'marts' order by table_name, ordinal_position"
+        ).fetchall()
         tables = sorted({table for table, _, _ in columns})
         rows = {table: con.execute(f'select count(*) from marts."{table}"').fetchone()[0] for table in tables}
     marts = []
     for table in tables:
         node = described.get(table, {})
         documented = node.get("columns", {})
-        marts.append({
-            "name": f"marts.{table}",
-            "description": node.get("description") or "",
-            "rows": rows[table],
-            "columns": [{"name": name, "type": kind, "description": documented.get(name, {}).get("description", "")}
-                        for mart, name, kind in columns if mart == table],
-        })
+        marts.append(
+            {
+                "name": f"marts.{table}",
+                "description": node.get("description") or "",
+                "rows": rows[table],
+                "columns": [
+                    {"name": name, "type": kind, "description": documented.get(name, {}).get("description", "")}
+                    for mart, name, kind in columns
+                    if mart == table
+                ],
+            }
+        )
     return marts
 
 
-def query(db_path: Path, sql: str, max_rows: int = AGENT_MAX_ROWS,
-          timeout_seconds: float = AGENT_TIMEOUT_SECONDS) -> dict:
+def query(
+    db_path: Path, sql: str, max_rows: int = AGENT_MAX_ROWS, timeout_seconds: float = AGENT_TIMEOUT_SECONDS
+) -> dict:
     """One read-only statement through the sandbox: columns, rows, and whether the row limit cut the result."""
-    result = run_statement(db_path, sql, max_rows=max(1, min(max_rows, AGENT_MAX_ROWS_CEILING)),
-                           timeout_seconds=timeout_seconds)
-    return {"columns": result.columns, "rows": [[plain_value(value) for value in row] for row in result.rows],
-            "row_count": len(result.rows), "truncated": result.truncated}
+    result = run_statement(
+        db_path, sql, max_rows=max(1, min(max_rows, AGENT_MAX_ROWS_CEILING)), timeout_seconds=timeout_seconds
+    )
+    return {
+        "columns": result.columns,
+        "rows": [[plain_value(value) for value in row] for row in result.rows],
+        "row_count": len(result.rows),
+        "truncated": result.truncated,
+    }
 
 
 def stress_summary(db_path: Path, alert_sessions: int = 5) -> dict:
@@ -75,13 +90,17 @@ def stress_summary(db_path: Path, alert_sessions: int = 5) -> dict:
         today = latest_index(con)
         if today is None:
             return {"text": status_text(db_path, alert_sessions), "obs_date": None}
-        previous = con.execute("select obs_date, stress_index, regime from marts.fct_market_stress_daily "
-                               "where stress_index is not null and obs_date < $d order by obs_date desc limit 1",
-                               {"d": today["obs_date"]}).fetchone()
+        previous = con.execute(
+            "select obs_date, stress_index, regime from marts.fct_market_stress_daily "
+            "where stress_index is not null and obs_date < $d order by obs_date desc limit 1",
+            {"d": today["obs_date"]},
+        ).fetchone()
         since = last_sessions(alert_sessions, today["obs_date"])[0]
-        alerts = con.execute("select alert_date, severity, rule_id, subject, message from marts.fct_stress_alerts "
-                             "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
-                             {"since": since}).fetchall()
+        alerts = con.execute(
+            "select alert_date, severity, rule_id, subject, message from marts.fct_stress_alerts "
+            "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
+            {"since": since},
+        ).fetchall()
         stale = stale_relations(con)
     contributions = component_contributions(today)
     drivers = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:3]
@@ -89,13 +108,26 @@ def stress_summary(db_path: Path, alert_sessions: int = 5) -> dict:
         "obs_date": today["obs_date"].isoformat(),
         "stress_index": today["stress_index"],
         "regime": today["regime"],
-        "previous_session": ({"obs_date": previous[0].isoformat(), "stress_index": previous[1], "regime": previous[2]}
-                             if previous else None),
+        "previous_session": (
+            {"obs_date": previous[0].isoformat(), "stress_index": previous[1], "regime": previous[2]}
+            if previous
+            else None
+        ),
         "categories": {category: today[f"contribution_{category}"] for category in CATEGORIES},
-        "top_drivers": [{"component": name, "contribution": share, "z_score": today[f"z_{name}"],
-                         "category": COMPONENTS[name]} for name, share in drivers],
-        "alerts": [{"alert_date": day.isoformat(), "severity": severity, "rule_id": rule, "subject": subject,
-                    "message": message} for day, severity, rule, subject, message in alerts],
+        "top_drivers": [
+            {"component": name, "contribution": share, "z_score": today[f"z_{name}"], "category": COMPONENTS[name]}
+            for name, share in drivers
+        ],
+        "alerts": [
+            {
+                "alert_date": day.isoformat(),
+                "severity": severity,
+                "rule_id": rule,
+                "subject": subject,
+                "message": message,
+            }
+            for day, severity, rule, subject, message in alerts
+        ],
         "not_refreshed": [{"relation": relation, "reason": reason} for relation, reason in stale],
         "text": status_text(db_path, alert_sessions),
     }
@@ -115,7 +147,7 @@ def mart_table(readme: Path = README) -> str:
     """The README's table of marts (name, grain, what each holds), as Markdown."""
     lines = readme.read_text().splitlines()
     start = lines.index(MART_TABLE_HEADING)
-    section = lines[start + 1:]
+    section = lines[start + 1 :]
     end = next((index for index, line in enumerate(section) if line.startswith("## ")), len(section))
     return "\n".join([MART_TABLE_HEADING, ""] + [line for line in section[:end] if line.startswith("|")])
 
@@ -138,37 +170,50 @@ def build_server(db_path: Path, timeout_seconds: float = AGENT_TIMEOUT_SECONDS):
             kind = "refused" if isinstance(exc, RefusedStatement) else "failed"
             raise ToolError(f"{kind}: {exc}") from None
 
-    @server.tool(name="list_marts", description="List the marts (schema marts) with their row counts and every "
-                                                "column's type and description.")
+    @server.tool(
+        name="list_marts",
+        description="List the marts (schema marts) with their row counts and every column's type and description.",
+    )
     def list_marts_tool() -> list[dict]:
         return guarded(list_marts, db_path)
 
-    @server.tool(name="query", description="Run ONE read-only SQL query (DuckDB dialect) on the warehouse, e.g. "
-                             "\"select * from marts.fct_market_stress_daily order by obs_date desc limit 5\". "
-                             f"At most max_rows rows come back (default {AGENT_MAX_ROWS}, at most "
-                             f"{AGENT_MAX_ROWS_CEILING:,}); a query running longer than {timeout_seconds:g} s "
-                             "is cut off. Writes, file access, ATTACH, INSTALL and SET are refused.")
+    @server.tool(
+        name="query",
+        description="Run ONE read-only SQL query (DuckDB dialect) on the warehouse, e.g. "
+        '"select * from marts.fct_market_stress_daily order by obs_date desc limit 5". '
+        f"At most max_rows rows come back (default {AGENT_MAX_ROWS}, at most "
+        f"{AGENT_MAX_ROWS_CEILING:,}); a query running longer than {timeout_seconds:g} s "
+        "is cut off. Writes, file access, ATTACH, INSTALL and SET are refused.",
+    )
     def query_tool(sql: str, max_rows: int = AGENT_MAX_ROWS) -> dict:
         return guarded(query, db_path, sql, max_rows, timeout_seconds)
 
-    @server.tool(name="stress_summary",
-                 description="Tonight's market stress: the composite index, its regime (calm < 0 <= elevated < 1 <= "
-                             "stressed < 2 <= severe), the previous session, category contributions, the top three "
-                             "drivers with z-scores, the alerts of the last sessions and any table not refreshed.")
+    @server.tool(
+        name="stress_summary",
+        description=f"Tonight's market stress: the composite index, its regime ({regime_scale()}), the "
+        "previous session, category contributions, the top three drivers with z-scores, the "
+        "alerts of the last sessions and any table not refreshed.",
+    )
     def stress_summary_tool(alert_sessions: int = 5) -> dict:
         return guarded(stress_summary, db_path, alert_sessions)
 
-    @server.tool(name="check_claim",
-                 description="Check one numeric claim against the marts; the claim is an entry of a claims file, "
-                             "e.g. {\"id\": \"ust10\", \"metric\": \"fct_rates_daily.ust_10y_pct\", \"date\": "
-                             "\"2025-11-21\", \"comparator\": \"equals\", \"stated\": 4.06, \"tolerance\": 0.005}. "
-                             "Comparators: equals, below, above, in_month, is_true, change_over. Returns the verdict "
-                             "(supported, contradicted, not verifiable) with the observed value.")
+    @server.tool(
+        name="check_claim",
+        description="Check one numeric claim against the marts; the claim is an entry of a claims file, "
+        'e.g. {"id": "ust10", "metric": "fct_rates_daily.ust_10y_pct", "date": '
+        '"2025-11-21", "comparator": "equals", "stated": 4.06, "tolerance": 0.005}. '
+        "Comparators: equals, below, above, in_month, is_true, change_over. Returns the verdict "
+        "(supported, contradicted, not verifiable) with the observed value.",
+    )
     def check_claim_tool(claim: dict) -> dict:
         return guarded(check_claim, db_path, claim)
 
-    @server.resource("stresswatch://marts", name="marts", mime_type="text/markdown",
-                     description="The README's table of marts: name, grain and what each holds.")
+    @server.resource(
+        "stresswatch://marts",
+        name="marts",
+        mime_type="text/markdown",
+        description="The README's table of marts: name, grain and what each holds.",
+    )
     def marts_resource() -> str:
         return mart_table()
 

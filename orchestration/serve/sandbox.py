@@ -75,13 +75,16 @@ def check_statement(sql: str) -> str:
         raise RefusedStatement(f"one statement per call, got {len(statements)} ({kinds})")
     kind = statements[0].type
     if kind not in ALLOWED_STATEMENTS:
-        raise RefusedStatement(f"{kind.name} statements are refused: the warehouse is read-only for readers "
-                               f"(queries only: select, with, from, describe, show, summarize, explain)")
+        raise RefusedStatement(
+            f"{kind.name} statements are refused: the warehouse is read-only for readers "
+            f"(queries only: select, with, from, describe, show, summarize, explain)"
+        )
     return sql
 
 
-def run_statement(db_path: Path, sql: str, max_rows: int = DEFAULT_MAX_ROWS,
-                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> QueryResult:
+def run_statement(
+    db_path: Path, sql: str, max_rows: int = DEFAULT_MAX_ROWS, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+) -> QueryResult:
     """Run one read-only query; at most `max_rows` rows come back, and it is interrupted after `timeout_seconds`."""
     check_statement(sql)
     with open_reader(db_path) as con:

@@ -9,8 +9,7 @@ import duckdb
 from orchestration.ingest.blocked_sources import stale_relations
 from orchestration.ingest.market_calendar import last_sessions
 from orchestration.serve.sandbox import open_reader
-
-from orchestration.serve.stress_components import CATEGORIES, COMPONENTS  # noqa: F401  (the MCP server reads them here)
+from orchestration.serve.stress_components import CATEGORIES, COMPONENTS, regime_scale  # noqa: F401  (the MCP server reads them here)
 
 
 def component_contributions(row: dict) -> dict[str, float]:
@@ -24,8 +23,9 @@ def component_contributions(row: dict) -> dict[str, float]:
 
 
 def latest_index(con: duckdb.DuckDBPyConnection) -> dict | None:
-    cursor = con.execute("select * from marts.fct_market_stress_daily where stress_index is not null "
-                         "order by obs_date desc limit 1")
+    cursor = con.execute(
+        "select * from marts.fct_market_stress_daily where stress_index is not null order by obs_date desc limit 1"
+    )
     row = cursor.fetchone()
     return dict(zip([column[0] for column in cursor.description], row)) if row else None
 
@@ -36,21 +36,25 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         today = latest_index(con)
         if today is None:
             return "No stress index yet: the warehouse has too little history (the index needs 252 sessions)."
-        previous = con.execute("select stress_index, regime from marts.fct_market_stress_daily "
-                               "where stress_index is not null and obs_date < $d order by obs_date desc limit 1",
-                               {"d": today["obs_date"]}).fetchone()
+        previous = con.execute(
+            "select stress_index, regime from marts.fct_market_stress_daily "
+            "where stress_index is not null and obs_date < $d order by obs_date desc limit 1",
+            {"d": today["obs_date"]},
+        ).fetchone()
         since = last_sessions(alert_sessions, today["obs_date"])[0]  # NYSE sessions, holidays skipped
         stale = stale_relations(con)
-        alerts = con.execute("select alert_date, severity, message from marts.fct_stress_alerts "
-                             "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
-                             {"since": since}).fetchall()
+        alerts = con.execute(
+            "select alert_date, severity, message from marts.fct_stress_alerts "
+            "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
+            {"since": since},
+        ).fetchall()
     lines = [f"Market stress on {today['obs_date']}: {today['stress_index']:+.2f}  {today['regime'].upper()}"]
     if previous:
         lines[0] += f"   (previous session {previous[0]:+.2f} {previous[1]})"
     if stale:
         lines.append(f"NOT REFRESHED by the last run ({len(stale)}; they keep their last good rows):")
         lines += [f"  {relation}: {reason}" for relation, reason in stale]
-    lines.append("Scale: calm < 0 <= elevated < 1 <= stressed < 2 <= severe (standard deviations from normal)")
+    lines.append(f"Scale: {regime_scale()} (standard deviations from normal)")
     lines.append("")
     lines.append("By category:")
     for category in CATEGORIES:
@@ -67,5 +71,5 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
     for alert_date, severity, message in alerts[:25]:
         lines.append(f"  {alert_date}  {severity:<8} {message}")
     if len(alerts) > 25:
-        lines.append(f"  ... and {len(alerts) - 25} more (stresswatch query \"select * from marts.fct_stress_alerts\")")
+        lines.append(f'  ... and {len(alerts) - 25} more (stresswatch query "select * from marts.fct_stress_alerts")')
     return "\n".join(lines)

@@ -27,8 +27,9 @@ def test_one_day_incremental_run_equals_a_full_rebuild(tmp_path):
     equity = table_snapshot(incremental, equity_rows)
     assert any(str(row[1]) == NEXT_DAY for row in equity)
     assert_same_rows(equity, table_snapshot(rebuilt, equity_rows))
-    assert table_snapshot(incremental, "marts.fct_fibonacci_levels") == \
-        table_snapshot(rebuilt, "marts.fct_fibonacci_levels")
+    assert table_snapshot(incremental, "marts.fct_fibonacci_levels") == table_snapshot(
+        rebuilt, "marts.fct_fibonacci_levels"
+    )
     # the alerts read the incremental mart's previous-session columns: the same crossings as a rebuild
     alerts = table_snapshot(incremental, "marts.fct_stress_alerts")
     assert any(row[1] == "volume_spike" for row in alerts)
@@ -40,9 +41,11 @@ def revise_a_recent_volume_spike(data: Path, db: Path) -> tuple:
     """Cut the volume of a recent volume-spike day to 1 share in its price file (a revised bar, re-read through the
     loader's overlap): the next run must drop that alert."""
     with duckdb.connect(str(db), read_only=True) as con:
-        spike = con.execute("select alert_date, rule_id, subject from marts.fct_stress_alerts "
-                            "where rule_id = 'volume_spike' and alert_date >= date '2025-12-24' "
-                            "order by alert_date desc, subject limit 1").fetchone()
+        spike = con.execute(
+            "select alert_date, rule_id, subject from marts.fct_stress_alerts "
+            "where rule_id = 'volume_spike' and alert_date >= date '2025-12-24' "
+            "order by alert_date desc, subject limit 1"
+        ).fetchone()
     assert spike is not None, "the generated universe has no recent volume spike to revise"
     path = data / "prices" / f"{spike[2]}.csv"
     lines = path.read_text().splitlines()

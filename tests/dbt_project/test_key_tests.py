@@ -24,9 +24,11 @@ def key_tests(db, selector: str, target) -> tuple[int, str]:
 def write_again(db, relation: str, stamp: str, when: str) -> None:
     """Insert a second copy of an old SPY row, stamped as written by the newest or by an older load/build."""
     with duckdb.connect(str(db)) as con:
-        inserted = con.execute(f"insert into {relation} select * replace ((select {when}({stamp}) from {relation}) "
-                    f"+ interval 1 second * (case when '{when}' = 'max' then 1 else -1 end) as {stamp}) "
-                    f"from {relation} where symbol = 'SPY' and trade_date = date '2025-04-08'").fetchone()[0]
+        inserted = con.execute(
+            f"insert into {relation} select * replace ((select {when}({stamp}) from {relation}) "
+            f"+ interval 1 second * (case when '{when}' = 'max' then 1 else -1 end) as {stamp}) "
+            f"from {relation} where symbol = 'SPY' and trade_date = date '2025-04-08'"
+        ).fetchone()[0]
     assert inserted == 1
 
 
@@ -50,8 +52,10 @@ def test_the_key_test_reads_only_the_newest_rows_keys(sample_warehouse, tmp_path
     db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
     write_again(db, relation, stamp, "min")
     with duckdb.connect(str(db)) as con:  # a later load or build rewrote one other row: only its key is newest
-        con.execute(f"update {relation} set {stamp} = {stamp} + interval 1 day "
-                    "where symbol = 'SPY' and trade_date = date '2025-12-31'")
+        con.execute(
+            f"update {relation} set {stamp} = {stamp} + interval 1 day "
+            "where symbol = 'SPY' and trade_date = date '2025-12-31'"
+        )
 
     code, output = key_tests(db, selector, tmp_path / "target")
     assert code == 0, output[-2000:]

@@ -2,8 +2,8 @@
 
 import duckdb
 
-from orchestration.settings import SAMPLE_DATA_DIR
 from orchestration.serve.stress_components import CATEGORIES
+from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import run_cli, sample_as_of, table_snapshot
 
 CUT = "2025-06-30"
@@ -26,13 +26,18 @@ def test_the_sample_peaks_at_its_three_known_stress_events(sample_warehouse):
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         peaks = con.execute(  # each year's month with the highest index, and that peak
             "select year(obs_date), arg_max(strftime(obs_date, '%Y-%m'), stress_index), max(stress_index) "
-            "from marts.fct_market_stress_daily where stress_index is not null group by 1 order by 1").fetchall()
-        regimes = dict(con.execute("select regime, count(*) from marts.fct_market_stress_daily "
-                                   "where regime is not null group by 1").fetchall())
+            "from marts.fct_market_stress_daily where stress_index is not null group by 1 order by 1"
+        ).fetchall()
+        regimes = dict(
+            con.execute(
+                "select regime, count(*) from marts.fct_market_stress_daily where regime is not null group by 1"
+            ).fetchall()
+        )
         contributions_add_up = con.execute(
             "select max(abs(stress_index - ("
             + " + ".join(f"contribution_{category}" for category in CATEGORIES)
-            + "))) from marts.fct_market_stress_daily").fetchone()[0]
+            + "))) from marts.fct_market_stress_daily"
+        ).fetchone()[0]
     # Silicon Valley Bank in March 2023, the August 2024 carry-trade unwind, the April 2025 tariff shock (the index
     # starts in December 2022, once its first components have a year of history)
     assert [month for _, month, _ in peaks] == ["2022-12", "2023-03", "2024-08", "2025-04"]
@@ -61,8 +66,9 @@ def test_status_shows_index_regime_drivers_and_alerts(sample_warehouse, capsys):
     assert "2025-12-19  info     Volume runs above 140% of its 30-session average: AAPL" in out
 
 
-def test_the_first_release_index_is_what_its_evening_knew_and_the_daily_index_today_s_values(sample_warehouse,
-                                                                                               tmp_path):
+def test_the_first_release_index_is_what_its_evening_knew_and_the_daily_index_today_s_values(
+    sample_warehouse, tmp_path
+):
     """Replay vintages (alfred/ in the data directory) for the real high-yield OAS of Friday 2025-04-04: first printed
     4.20 % on Monday 2025-04-07 (made up), revised to the real 4.45 % on 2025-04-15. The daily index keeps today's
     value, dated as before; the first-release index on 2025-04-07 equals the index a warehouse built that evening, with
@@ -72,7 +78,8 @@ def test_the_first_release_index_is_what_its_evening_knew_and_the_daily_index_to
     (data / "alfred" / "BAMLH0A0HYM2.csv").write_text(
         "realtime_start,realtime_end,date,value\n"
         "2025-04-07,2025-04-14,2025-04-04,4.20\n"
-        "2025-04-15,9999-12-31,2025-04-04,4.45\n")
+        "2025-04-15,9999-12-31,2025-04-04,4.45\n"
+    )
     db = tmp_path / "vintages.duckdb"
     assert run_cli("run", "--db", str(db), "--data-dir", str(data)) == 0
 
@@ -86,18 +93,24 @@ def test_the_first_release_index_is_what_its_evening_knew_and_the_daily_index_to
         return f"(select * exclude (value_basis) from marts.{mart} where obs_date <= '{until}')"
 
     # today's values, dated as before
-    assert table_snapshot(db, rows("fct_market_stress_daily")) == table_snapshot(sample_warehouse,
-                                                                               rows("fct_market_stress_daily"))
+    assert table_snapshot(db, rows("fct_market_stress_daily")) == table_snapshot(
+        sample_warehouse, rows("fct_market_stress_daily")
+    )
     # before the first print was public the two bases agree
-    assert (table_snapshot(db, rows("fct_market_stress_first_release", "2025-04-04"))
-            == table_snapshot(db, rows("fct_market_stress_daily", "2025-04-04")))
+    assert table_snapshot(db, rows("fct_market_stress_first_release", "2025-04-04")) == table_snapshot(
+        db, rows("fct_market_stress_daily", "2025-04-04")
+    )
     with duckdb.connect(str(db), read_only=True) as con:
-        known_then = con.execute("select stress_index, z_hy_oas_level from marts.fct_market_stress_first_release "
-                                 "where obs_date = '2025-04-07'").fetchone()
-        today = con.execute("select stress_index, z_hy_oas_level from marts.fct_market_stress_daily "
-                            "where obs_date = '2025-04-07'").fetchone()
+        known_then = con.execute(
+            "select stress_index, z_hy_oas_level from marts.fct_market_stress_first_release "
+            "where obs_date = '2025-04-07'"
+        ).fetchone()
+        today = con.execute(
+            "select stress_index, z_hy_oas_level from marts.fct_market_stress_daily where obs_date = '2025-04-07'"
+        ).fetchone()
     with duckdb.connect(str(evening), read_only=True) as con:
-        published_that_evening = con.execute("select stress_index, z_hy_oas_level from marts.fct_market_stress_daily "
-                                             "where obs_date = '2025-04-07'").fetchone()
+        published_that_evening = con.execute(
+            "select stress_index, z_hy_oas_level from marts.fct_market_stress_daily where obs_date = '2025-04-07'"
+        ).fetchone()
     assert known_then == published_that_evening
     assert known_then[1] < today[1]  # 420 bp is a smaller spread than 445

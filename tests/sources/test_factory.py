@@ -1,9 +1,9 @@
 import pytest
 
-from orchestration.settings import resolve_settings
 from orchestration.ingest.sources.errors import MissingCredentialError
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.settings import resolve_settings
 
 
 def test_replay_mode_reads_the_data_directory(tmp_path):

@@ -6,7 +6,6 @@ from datetime import date
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import quoteattr
 
-import pandas as pd
 import pytest
 import responses
 
@@ -25,8 +24,10 @@ def fred_xml(payload: dict) -> bytes:
         f"date={quoteattr(o['date'])} value={quoteattr(o['value'])}/>"
         for o in payload["observations"]
     )
-    return (f'<?xml version="1.0" encoding="utf-8" ?><observations count="{payload["count"]}" '
-            f'offset="{payload["offset"]}" limit="{payload["limit"]}">{rows}</observations>').encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8" ?><observations count="{payload["count"]}" '
+        f'offset="{payload["offset"]}" limit="{payload["limit"]}">{rows}</observations>'
+    ).encode()
 
 
 @pytest.fixture
@@ -67,11 +68,13 @@ def test_fred_without_key_fails_before_any_request(recorded_fred, monkeypatch):
 def _pages(size: int) -> list[dict]:
     body = json.loads((FIXTURES / "treasury" / "fiscaldata_auctions_query_bills_2026-01.json").read_text())
     records = body["data"]
-    chunks = [records[start:start + size] for start in range(0, len(records), size)]
+    chunks = [records[start : start + size] for start in range(0, len(records), size)]
     return [
-        {"data": chunk,
-         "meta": {**body["meta"], "count": len(chunk), "total-count": len(records), "total-pages": len(chunks)},
-         "links": {"next": None if number == len(chunks) else f"&page%5Bnumber%5D={number + 1}"}}
+        {
+            "data": chunk,
+            "meta": {**body["meta"], "count": len(chunk), "total-count": len(records), "total-pages": len(chunks)},
+            "links": {"next": None if number == len(chunks) else f"&page%5Bnumber%5D={number + 1}"},
+        }
         for number, chunk in enumerate(chunks, start=1)
     ]
 
@@ -79,10 +82,14 @@ def _pages(size: int) -> list[dict]:
 @responses.activate
 def test_treasury_live_client_pages_through_every_page():
     for number, page in enumerate(_pages(10), start=1):
-        responses.get(AUCTIONS_URL, json=page,
-                      match=[responses.matchers.query_param_matcher({"page[number]": str(number)}, strict_match=False)])
-    client = LiveTreasuryClient(session=PoliteSession(sleep=lambda s: None), page_size=10,
-                                today=lambda: date(2026, 1, 30))
+        responses.get(
+            AUCTIONS_URL,
+            json=page,
+            match=[responses.matchers.query_param_matcher({"page[number]": str(number)}, strict_match=False)],
+        )
+    client = LiveTreasuryClient(
+        session=PoliteSession(sleep=lambda s: None), page_size=10, today=lambda: date(2026, 1, 30)
+    )
     auctions = client.fetch({"Bill": date(2026, 1, 1)})
     assert len(responses.calls) == 3
     assert len(auctions) == 25 and auctions.cusip.nunique() == 25
@@ -102,8 +109,9 @@ def test_sec_retries_a_429_then_succeeds_with_the_user_agent():
     responses.get(url, status=429, headers={"Retry-After": "2"})
     responses.get(url, json=SNOWFLAKE)
     slept = []
-    client = LiveSecClient(["1640147"], user_agent="StressWatch tests test@example.com",
-                           session=PoliteSession(sleep=slept.append))
+    client = LiveSecClient(
+        ["1640147"], user_agent="StressWatch tests test@example.com", session=PoliteSession(sleep=slept.append)
+    )
     facts = client.fetch({})
     assert len(responses.calls) == 2 and 2.0 in slept
     assert responses.calls[0].request.headers["User-Agent"] == "StressWatch tests test@example.com"
@@ -115,8 +123,11 @@ def test_sec_gives_up_after_exhausting_retries_on_5xx():
     url = COMPANYFACTS_URL.format(cik="1640147")
     responses.get(url, status=503)
     slept = []
-    client = LiveSecClient(["1640147"], user_agent="ua test@example.com",
-                           session=PoliteSession(retries=3, backoff_seconds=0.5, sleep=slept.append))
+    client = LiveSecClient(
+        ["1640147"],
+        user_agent="ua test@example.com",
+        session=PoliteSession(retries=3, backoff_seconds=0.5, sleep=slept.append),
+    )
     with pytest.raises(HttpError, match="gave up after 4 attempts, last HTTP 503"):
         client.fetch({})
     assert len(responses.calls) == 4
@@ -148,5 +159,3 @@ def test_polite_session_keeps_to_ten_requests_a_second():
     for _ in range(5):
         session.get_json("https://example.test/x")
     assert len(slept) == 4 and all(s == pytest.approx(0.1) for s in slept)
-
-

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest.loading import load_source
-from orchestration.settings import SAMPLE_DATA_DIR, live_price_symbols
 from orchestration.ingest.sources.http import PoliteSession
 from orchestration.ingest.sources.live_prices import LivePriceClient
 from orchestration.ingest.sources.live_vix import CboeVixHistory
 from orchestration.ingest.sources.replay import ReplayPriceClient
 from orchestration.ingest.validation import ValidationGate
+from orchestration.settings import SAMPLE_DATA_DIR, live_price_symbols
 from tests.replica_server import cboe_vix_history_answer, yahoo_chart_answer
 
 BAR_COLUMNS = ["symbol", "trade_date", "open", "high", "low", "close", "volume"]
@@ -28,11 +28,15 @@ def quick_session() -> PoliteSession:
 @pytest.fixture
 def feed(replica_of):
     """A live price client against replicas of Yahoo's chart API and Cboe's site, both serving the sample."""
-    def client(symbols=live_price_symbols(), **options) -> tuple[LivePriceClient, object]:
+
+    def client(symbols=None, **options) -> tuple[LivePriceClient, object]:
+        symbols = live_price_symbols() if symbols is None else symbols
         yahoo = replica_of(yahoo_chart_answer(SAMPLE_DATA_DIR / "prices", **options))
         cboe = replica_of(cboe_vix_history_answer(SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv"))
-        return LivePriceClient(symbols, base_url=yahoo.url, session=quick_session(),
-                               vix=CboeVixHistory(cboe.url, session=quick_session())), yahoo
+        return LivePriceClient(
+            symbols, base_url=yahoo.url, session=quick_session(), vix=CboeVixHistory(cboe.url, session=quick_session())
+        ), yahoo
+
     return client
 
 
@@ -72,8 +76,10 @@ def test_a_symbol_the_feed_does_not_know_is_a_warning_of_the_load_not_silence(fe
 
 def nvda(db) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
-        frame = con.execute("select symbol, trade_date, open, high, low, close, volume from raw.price_bars "
-                            "where symbol = 'NVDA' order by trade_date").df()
+        frame = con.execute(
+            "select symbol, trade_date, open, high, low, close, volume from raw.price_bars "
+            "where symbol = 'NVDA' order by trade_date"
+        ).df()
     return frame.assign(trade_date=frame.trade_date.dt.date)
 
 
@@ -98,5 +104,9 @@ def test_a_split_served_by_the_feed_reloads_the_symbol_whole_on_one_basis(feed, 
         message = con.execute("select message from raw.load_log where run_id = 'evening-2'").fetchone()[0]
         assert "re-based and loaded whole: NVDA (closes x0.25" in message
         # SPY was not re-based: its bars before the overlap were left as they were
-        assert con.execute("select count(*) from raw.price_bars where symbol = 'SPY' and _run_id = 'evening-1'"
-                           ).fetchone()[0] > 900
+        assert (
+            con.execute(
+                "select count(*) from raw.price_bars where symbol = 'SPY' and _run_id = 'evening-1'"
+            ).fetchone()[0]
+            > 900
+        )

@@ -6,11 +6,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from orchestration.settings import SAMPLE_DATA_DIR
 from orchestration.ingest.sources.errors import SourceFormatError
 from orchestration.ingest.sources.http import PoliteSession
 from orchestration.ingest.sources.live_vix import CboeVixHistory
 from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.settings import SAMPLE_DATA_DIR
 from tests.replica_server import cboe_vix_history_answer
 
 VIX_FILE = SAMPLE_DATA_DIR / "cboe" / "vix-daily.csv"
@@ -37,8 +37,10 @@ def test_the_live_vix_equals_the_replayed_file_after_a_503(cboe):
     live = CboeVixHistory(replica.url, session=quick_session()).fetch(None)
     assert len(replica.requests) == 2  # the 503, then the file
     pd.testing.assert_frame_equal(live[BAR_COLUMNS].reset_index(drop=True), replayed_vix(), check_dtype=False)
-    assert live["_line"].iloc[0] == 2 and live["_file"].iloc[0] == replica.url + \
-        "/api/global/us_indices/daily_prices/VIX_History.csv"
+    assert (
+        live["_line"].iloc[0] == 2
+        and live["_file"].iloc[0] == replica.url + "/api/global/us_indices/daily_prices/VIX_History.csv"
+    )
 
 
 def test_an_evening_asks_for_the_file_and_keeps_the_sessions_from_its_start(cboe):

@@ -19,8 +19,18 @@ def test_plain_header_reads_real_spy_bars():
 
 def test_yahoo_download_header_uses_close_and_volume():
     bars = read_price_file(FIXTURES / "prices" / "NVDA_yahoo_header.csv", "NVDA", "yahoo")
-    assert list(bars.columns) == ["symbol", "trade_date", "open", "high", "low", "close", "volume", "source",
-                                  "_file", "_line"]
+    assert list(bars.columns) == [
+        "symbol",
+        "trade_date",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "source",
+        "_file",
+        "_line",
+    ]
     assert bars.iloc[0]._line == 2 and bars.iloc[0]._file.endswith("NVDA_yahoo_header.csv")
     assert bars.iloc[0].close == pytest.approx(198.7964630126953)
     assert bars.iloc[0].volume == 198897100
@@ -45,7 +55,9 @@ def test_text_in_number_column_names_file_line_and_value():
     fields = text[3].split(",")
     fields[4] = "n/a-close"
     text[3] = ",".join(fields)
-    with pytest.raises(SourceFormatError, match=r"SPY\.csv, line 4: column 'close' has a non-numeric value 'n/a-close'"):
+    with pytest.raises(
+        SourceFormatError, match=r"SPY\.csv, line 4: column 'close' has a non-numeric value 'n/a-close'"
+    ):
         parse_price_csv("\n".join(text), "prices/SPY.csv", "SPY", "x")
 
 
@@ -55,7 +67,9 @@ def test_empty_file_is_an_error():
 
 
 def test_rows_of_null_prices_are_not_sessions():
-    content = "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,null,null,null,null,null,null\n2020-01-03,1,2,1,2,2,5\n"
+    content = (
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,null,null,null,null,null,null\n2020-01-03,1,2,1,2,2,5\n"
+    )
     bars = parse_price_csv(content, "y.csv", "Y", "x")
     assert bars.trade_date.tolist() == [date(2020, 1, 3)]
     assert not math.isnan(bars.iloc[0].volume)
@@ -65,11 +79,13 @@ def fixture_files() -> list:
     from orchestration.ingest.sources.parse_prices import PriceFile
 
     folder = FIXTURES / "prices"
-    return [PriceFile((folder / "SPY.csv").read_bytes(), "SPY.csv", "SPY", "prices/SPY.csv"),
-            PriceFile((folder / "NVDA_yahoo_header.csv").read_bytes(), "NVDA.csv", "NVDA", "yahoo"),
-            PriceFile((folder / "cboe_vix.csv").read_bytes(), "vix.csv", "VIX", "cboe", volume_required=False),
-            # the same shape twice, with Windows line endings and a blank line: one parse for both plain files
-            PriceFile((folder / "SPY.csv").read_bytes().replace(b"\n", b"\r\n") + b"\r\n", "QQQ.csv", "QQQ", "q")]
+    return [
+        PriceFile((folder / "SPY.csv").read_bytes(), "SPY.csv", "SPY", "prices/SPY.csv"),
+        PriceFile((folder / "NVDA_yahoo_header.csv").read_bytes(), "NVDA.csv", "NVDA", "yahoo"),
+        PriceFile((folder / "cboe_vix.csv").read_bytes(), "vix.csv", "VIX", "cboe", volume_required=False),
+        # the same shape twice, with Windows line endings and a blank line: one parse for both plain files
+        PriceFile((folder / "SPY.csv").read_bytes().replace(b"\n", b"\r\n") + b"\r\n", "QQQ.csv", "QQQ", "q"),
+    ]
 
 
 def test_many_files_parsed_at_once_equal_one_parse_per_file():
@@ -79,11 +95,13 @@ def test_many_files_parsed_at_once_equal_one_parse_per_file():
 
     files = fixture_files()
     together = parse_price_files(files)
-    one_by_one = pd.concat([parse_price_csv(f.content, f.where, f.symbol, f.source, f.volume_required)
-                            for f in files], ignore_index=True)
+    one_by_one = pd.concat(
+        [parse_price_csv(f.content, f.where, f.symbol, f.source, f.volume_required) for f in files], ignore_index=True
+    )
     key = ["symbol", "trade_date"]
-    pd.testing.assert_frame_equal(together.sort_values(key, ignore_index=True),
-                                  one_by_one.sort_values(key, ignore_index=True))
+    pd.testing.assert_frame_equal(
+        together.sort_values(key, ignore_index=True), one_by_one.sort_values(key, ignore_index=True)
+    )
     assert set(together.symbol) == {"SPY", "NVDA", "VIX", "QQQ"}
     assert (together[together.symbol == "QQQ"].source == "q").all()
 
@@ -100,9 +118,14 @@ def test_a_bad_file_among_many_is_named_as_a_single_parse_would():
     assert raised.value.where == "QQQ.csv"
 
 
-@pytest.mark.parametrize("edit, absent", [(lambda f: f[:4] + ["NaN"] + f[5:], "close"),
-                                          (lambda f: f[:1] + [""] + f[2:], "open"),
-                                          (lambda f: f[:5] + [""], "volume")])
+@pytest.mark.parametrize(
+    "edit, absent",
+    [
+        (lambda f: f[:4] + ["NaN"] + f[5:], "close"),
+        (lambda f: f[:1] + [""] + f[2:], "open"),
+        (lambda f: f[:5] + [""], "volume"),
+    ],
+)
 def test_a_bar_with_a_missing_value_is_refused_naming_its_line(edit, absent):
     lines = (FIXTURES / "prices" / "SPY.csv").read_text().splitlines()
     lines[3] = ",".join(edit(lines[3].split(",")))

@@ -11,12 +11,19 @@ from tests.conftest import FIXTURES
 def test_companyfacts_flatten_to_one_row_per_fact():
     facts = read_companyfacts_file(FIXTURES / "sec" / "companyfacts_snowflake_excerpt.json")
     payload = json.loads((FIXTURES / "sec" / "companyfacts_snowflake_excerpt.json").read_text())
-    expected = sum(len(rows) for taxonomy in payload["facts"].values() for concept in taxonomy.values()
-                   for rows in concept["units"].values())
+    expected = sum(
+        len(rows)
+        for taxonomy in payload["facts"].values()
+        for concept in taxonomy.values()
+        for rows in concept["units"].values()
+    )
     assert len(facts) == expected
     assert set(facts.cik) == {"1640147"}
-    revenue = facts[(facts.concept == "RevenueFromContractWithCustomerExcludingAssessedTax")
-                    & (facts.period_start == date(2018, 2, 1)) & (facts.period_end == date(2019, 1, 31))]
+    revenue = facts[
+        (facts.concept == "RevenueFromContractWithCustomerExcludingAssessedTax")
+        & (facts.period_start == date(2018, 2, 1))
+        & (facts.period_end == date(2019, 1, 31))
+    ]
     assert revenue.value.tolist() == [96666000.0]
     shares = facts[facts.concept == "EntityCommonStockSharesOutstanding"]
     assert shares.period_start.isna().all() and set(shares.unit) == {"shares"}

@@ -13,14 +13,22 @@ from tests.replica_server import yahoo_chart_answer
 def served(symbol: str = "SPY", **options) -> dict:
     """The replica's answer for the sample's last December sessions of a symbol."""
     status, _, body = yahoo_chart_answer(SAMPLE_DATA_DIR / "prices", **options)(
-        f"/v8/finance/chart/{symbol}?period1=1766361600&period2=1767225600&interval=1d", 1)  # 2025-12-22..31
+        f"/v8/finance/chart/{symbol}?period1=1766361600&period2=1767225600&interval=1d", 1
+    )  # 2025-12-22..31
     return json.loads(body)
 
 
 def test_bars_are_dated_by_their_new_york_session_and_keep_their_record():
     frame = parse_chart_payload(served(), "chart/SPY", "SPY")
-    assert frame.trade_date.astype(str).tolist() == ["2025-12-22", "2025-12-23", "2025-12-24", "2025-12-26",
-                                                     "2025-12-29", "2025-12-30", "2025-12-31"]
+    assert frame.trade_date.astype(str).tolist() == [
+        "2025-12-22",
+        "2025-12-23",
+        "2025-12-24",
+        "2025-12-26",
+        "2025-12-29",
+        "2025-12-30",
+        "2025-12-31",
+    ]
     assert frame["_line"].tolist() == [1, 2, 3, 4, 5, 6, 7] and set(frame["_file"]) == {"chart/SPY"}
 
 

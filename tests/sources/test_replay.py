@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from orchestration.ingest.sources.errors import SourceFormatError
 from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
 from orchestration.settings import SAMPLE_DATA_DIR
-from orchestration.ingest.sources.errors import SourceFormatError
 
 
 def test_read_tail_returns_the_header_and_the_days_from_the_start_date(tmp_path):
@@ -34,8 +34,11 @@ def test_incremental_fetch_equals_filtering_a_full_fetch():
     full = client.fetch({})
     starts = full.symbol.map(since)
     expected = full[starts.isna() | (full.trade_date >= starts)].reset_index(drop=True)
-    assert incremental.sort_values(["symbol", "trade_date"]).reset_index(drop=True).equals(
-        expected.sort_values(["symbol", "trade_date"]).reset_index(drop=True))
+    assert (
+        incremental.sort_values(["symbol", "trade_date"])
+        .reset_index(drop=True)
+        .equals(expected.sort_values(["symbol", "trade_date"]).reset_index(drop=True))
+    )
 
 
 def test_read_tail_keeps_a_line_without_a_date_for_the_checks(tmp_path):
@@ -43,7 +46,10 @@ def test_read_tail_keeps_a_line_without_a_date_for_the_checks(tmp_path):
     path.write_text("date,open,high,low,close,volume\n2025-01-02,1,2,1,2,5\n,1,2,1,2,5\n2025-01-03,1,2,1,2,5\n")
     tail = read_tail(path, date(2025, 1, 3))
     assert tail.content.decode().splitlines() == [
-        "date,open,high,low,close,volume", ",1,2,1,2,5", "2025-01-03,1,2,1,2,5"]
+        "date,open,high,low,close,volume",
+        ",1,2,1,2,5",
+        "2025-01-03,1,2,1,2,5",
+    ]
     assert tail.body_first_line == 3
 
 

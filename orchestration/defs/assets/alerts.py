@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from orchestration.serve.alerts import deliver_alerts, mask_url
 from orchestration.defs.assets.publish import PUBLISHED_WAREHOUSE
 from orchestration.defs.resources import WarehouseResource
+from orchestration.serve.alerts import deliver_alerts, mask_url
 
 
 @dg.asset(key="stress_alerts_sent", group_name="publish", deps=[PUBLISHED_WAREHOUSE])
@@ -15,6 +15,11 @@ def stress_alerts_sent(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     done = deliver_alerts(run.db_path, run.webhook_url, log=context.log.info)
     if done.pending:
         context.log.warning(f"{done.pending} alert message(s) not delivered; the next run sends them")
-    return dg.MaterializeResult(metadata={
-        "sent": len(done.sent), "retracted": len(done.retracted), "pending": done.pending,
-        "webhook": mask_url(run.webhook_url) if run.webhook_url else "none (log only)"})
+    return dg.MaterializeResult(
+        metadata={
+            "sent": len(done.sent),
+            "retracted": len(done.retracted),
+            "pending": done.pending,
+            "webhook": mask_url(run.webhook_url) if run.webhook_url else "none (log only)",
+        }
+    )

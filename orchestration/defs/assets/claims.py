@@ -1,13 +1,13 @@
 """marts.fct_claim_checks: the configured market note checked against each run's marts, for BI tools."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 
-from orchestration.serve.claims import check_note, load_claims
 from orchestration.defs.resources import WarehouseResource
+from orchestration.serve.claims import check_note, load_claims
 
 CLAIM_CHECKS = dg.AssetKey(["marts", "fct_claim_checks"])
 
@@ -38,14 +38,28 @@ def claim_checks_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 return dg.MaterializeResult(metadata={"claims_file": "none configured", "num_rows": 0})
             note, claims = load_claims(claims_file)
             verdicts = check_note(con, claims)
-            checked_at = datetime.now(timezone.utc)
+            checked_at = datetime.now(UTC)
             con.executemany(
                 "insert into marts.fct_claim_checks values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(context.run.run_id, checked_at, note, v.claim_id, v.verdict, _text(v.observed), _text(v.stated),
-                  v.difference if isinstance(v.difference, (int, float)) else None, v.reason, v.text)
-                 for v in verdicts])
-        counts = {kind: sum(v.verdict == kind for v in verdicts) for kind in
-                  ("supported", "contradicted", "not verifiable")}
+                [
+                    (
+                        context.run.run_id,
+                        checked_at,
+                        note,
+                        v.claim_id,
+                        v.verdict,
+                        _text(v.observed),
+                        _text(v.stated),
+                        v.difference if isinstance(v.difference, (int, float)) else None,
+                        v.reason,
+                        v.text,
+                    )
+                    for v in verdicts
+                ],
+            )
+        counts = {
+            kind: sum(v.verdict == kind for v in verdicts) for kind in ("supported", "contradicted", "not verifiable")
+        }
         context.log.info(f"claims of {note!r}: {counts}")
         return dg.MaterializeResult(metadata={"claims_file": str(claims_file), "num_rows": len(verdicts), **counts})
 

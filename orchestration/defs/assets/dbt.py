@@ -5,9 +5,9 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
 from orchestration.defs.dbt_setup import dbt_project, keep_partial_parse, prune_run_targets, require_manifest
 from orchestration.defs.resources import WarehouseResource
+from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
 from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
 
 
@@ -21,8 +21,9 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         context.log.warning(f"not rebuilding what reads {source.describe()}")
     if run.engine == "spark":
         if blocked:  # a Spark run publishes a whole new set of Parquet marts: it cannot keep last good ones
-            raise dg.Failure(f"Spark build not started: {'; '.join(s.describe() for s in blocked)}",
-                             allow_retries=False)
+            raise dg.Failure(
+                f"Spark build not started: {'; '.join(s.describe() for s in blocked)}", allow_retries=False
+            )
         # the validated raw tables leave the DuckDB build as Parquet; dbt registers them on Spark (on-run-start)
         spark_build = start_spark_build(run.db_path, context.run.run_id)
         exported = export_raw_tables(run.build_path, spark_build)

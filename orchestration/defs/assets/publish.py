@@ -1,15 +1,15 @@
 """The two ends of a run: start the build database, and publish it when every load, check and dbt test passed
 (a blocked source's marts keep their last good rows); then the verdict that fails a run with a blocked source."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingest.blocked_sources import blocked_sources, marts_reading
 from orchestration.defs.dbt_setup import dbt_project
-from orchestration.publish.publishing import discard_build, prepare_build, publish, write_build_info
 from orchestration.defs.resources import WarehouseResource
+from orchestration.ingest.blocked_sources import blocked_sources, marts_reading
+from orchestration.publish.publishing import discard_build, prepare_build, publish, write_build_info
 from orchestration.publish.spark_engine import publish_spark_build, write_spark_build_info
 
 BUILD_DATABASE = dg.AssetKey(["build_database"])
@@ -18,7 +18,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published_warehouse"])
 
 def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
     stats = context.instance.get_run_stats(context.run.run_id)
-    return datetime.fromtimestamp(stats.start_time, timezone.utc) if stats.start_time else datetime.now(timezone.utc)
+    return datetime.fromtimestamp(stats.start_time, UTC) if stats.start_time else datetime.now(UTC)
 
 
 @dg.asset(key=BUILD_DATABASE, group_name="publish", kinds={"duckdb"})
@@ -33,11 +33,14 @@ def build_database(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 def stale_relations_of_run(build: Path, run_id: str) -> dict[str, str]:
     """relation -> why, for the raw tables this run could not load and every mart that reads one of them."""
     blocked = {source.raw_table: source for source in blocked_sources(build, run_id)}
-    stale = {raw_table: f"{source.status} in run {run_id}: {source.reason}"[:1000]
-             for raw_table, source in blocked.items()}
+    stale = {
+        raw_table: f"{source.status} in run {run_id}: {source.reason}"[:1000] for raw_table, source in blocked.items()
+    }
     for mart, raw_tables in marts_reading(dbt_project.manifest_path, list(blocked)).items():
-        stale[mart] = (f"not rebuilt in run {run_id}: reads {', '.join(raw_tables)} "
-                       f"({', '.join(blocked[table].status for table in raw_tables)})")
+        stale[mart] = (
+            f"not rebuilt in run {run_id}: reads {', '.join(raw_tables)} "
+            f"({', '.join(blocked[table].status for table in raw_tables)})"
+        )
     return stale
 
 
@@ -49,12 +52,16 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         """The warehouse readers open: the build, with marts.build_info, renamed over it in one atomic step."""
         run = warehouse.settings()
         stale = stale_relations_of_run(run.build_path, context.run.run_id)
-        write_build_info(run.build_path, context.run.run_id, _run_started_at(context), datetime.now(timezone.utc),
-                         stale)
+        write_build_info(run.build_path, context.run.run_id, _run_started_at(context), datetime.now(UTC), stale)
         publish(run.build_path, run.db_path)
         context.log.info(f"published {run.db_path}" + (f"; not refreshed: {sorted(stale)}" if stale else ""))
-        return dg.MaterializeResult(metadata={"published_path": str(run.db_path), "run_id": context.run.run_id,
-                                              "stale": dg.MetadataValue.json(stale)})
+        return dg.MaterializeResult(
+            metadata={
+                "published_path": str(run.db_path),
+                "run_id": context.run.run_id,
+                "stale": dg.MetadataValue.json(stale),
+            }
+        )
 
     return published_warehouse
 
@@ -67,14 +74,18 @@ def published_spark_marts_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinit
         """The Parquet marts Spark built, published by switching the warehouse/spark symlink in one atomic step."""
         run = warehouse.settings()
         spark_build = run.spark_runs_dir / context.run.run_id
-        info = write_spark_build_info(spark_build, context.run.run_id, _run_started_at(context),
-                                      datetime.now(timezone.utc))
+        info = write_spark_build_info(spark_build, context.run.run_id, _run_started_at(context), datetime.now(UTC))
         publish_spark_build(spark_build, run.spark_link)
         # the DuckDB build only carried the load and validation; the DuckDB warehouse itself stays as it was
         discard_build(run.build_path)
         context.log.info(f"published {run.spark_link} -> {spark_build.name}")
-        return dg.MaterializeResult(metadata={"published_path": str(run.spark_link), "run_id": context.run.run_id,
-                                              "mart_rows": dg.MetadataValue.json(info["mart_rows"])})
+        return dg.MaterializeResult(
+            metadata={
+                "published_path": str(run.spark_link),
+                "run_id": context.run.run_id,
+                "mart_rows": dg.MetadataValue.json(info["mart_rows"]),
+            }
+        )
 
     return published_spark_marts
 
@@ -92,9 +103,12 @@ def evening_verdict_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         if blocked:
             raise dg.Failure(
                 description="; ".join(f"{source.source}: {source.status}: {source.reason}" for source in blocked),
-                metadata={"sources": [source.source for source in blocked],
-                          "steps": [f"raw.{source.raw_table.removeprefix('raw.')}" for source in blocked]},
-                allow_retries=False)
+                metadata={
+                    "sources": [source.source for source in blocked],
+                    "steps": [f"raw.{source.raw_table.removeprefix('raw.')}" for source in blocked],
+                },
+                allow_retries=False,
+            )
         return dg.MaterializeResult(metadata={"sources_loaded": "all"})
 
     return evening_verdict

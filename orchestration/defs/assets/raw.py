@@ -6,16 +6,16 @@ run: its raw table keeps its last good rows, its checks fail, and only the marts
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 
 from orchestration.defs.assets.publish import BUILD_DATABASE
+from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.freshness import freshness_verdict
 from orchestration.ingest.loading import LoadResult, load_source, log_failed_attempt
-from orchestration.ingest.raw_layer import RAW_TABLES
-from orchestration.defs.resources import WarehouseResource
+from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.base import FredVintageClient, SourceClient
 from orchestration.ingest.sources.factory import build_client, build_vintage_client, client_class
 from orchestration.ingest.validation import ValidationGate
@@ -26,23 +26,31 @@ FRESH_BY_DEADLINE = "fresh_by_deadline"
 
 # A live API that is down for a few minutes: Dagster re-runs the load step with exponential backoff and jitter (the
 # HTTP client already retried each request). Replay loads are never retried: a file does not heal by waiting.
-LIVE_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL,
-                                   jitter=dg.Jitter.PLUS_MINUS)
+LIVE_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
 def _check_specs(name: str) -> list[dg.AssetCheckSpec]:
     key = dg.AssetKey(["raw", name])
     return [
-        dg.AssetCheckSpec(PASSES_EXPECTATIONS, asset=key,
-                          description=f"The batch was read and passed every error-level expectation of "
-                                      f"expectations/{name}.json; when it fails the batch is quarantined, raw keeps "
-                                      "its last good rows and the marts that read this table are not rebuilt."),
-        dg.AssetCheckSpec(NO_WARNINGS, asset=key,
-                          description=f"No warn-level expectation of expectations/{name}.json failed "
-                                      "(staleness, large one-day moves); never blocks."),
-        dg.AssetCheckSpec(FRESH_BY_DEADLINE, asset=key,
-                          description="The table's newest row meets the source's deadline on the NYSE calendar "
-                                      "(meta.deadline in dbt_project/models/staging/_raw__sources.yml); never blocks."),
+        dg.AssetCheckSpec(
+            PASSES_EXPECTATIONS,
+            asset=key,
+            description=f"The batch was read and passed every error-level expectation of "
+            f"expectations/{name}.json; when it fails the batch is quarantined, raw keeps "
+            "its last good rows and the marts that read this table are not rebuilt.",
+        ),
+        dg.AssetCheckSpec(
+            NO_WARNINGS,
+            asset=key,
+            description=f"No warn-level expectation of expectations/{name}.json failed "
+            "(staleness, large one-day moves); never blocks.",
+        ),
+        dg.AssetCheckSpec(
+            FRESH_BY_DEADLINE,
+            asset=key,
+            description="The table's newest row meets the source's deadline on the NYSE calendar "
+            "(meta.deadline in dbt_project/models/staging/_raw__sources.yml); never blocks.",
+        ),
     ]
 
 
@@ -58,27 +66,46 @@ def _freshness(run, family: str, raw_table: str) -> dg.AssetCheckResult:
                 newest = None
     if newest is None and raw_table == "fred_vintages" and run.source_mode(family) == "replay":
         # vintages are optional in a data directory: none kept is not late
-        return dg.AssetCheckResult(check_name=FRESH_BY_DEADLINE, passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                   description="no vintages kept: the data directory has no alfred/ files")
-    on_time, sentence = freshness_verdict(family, newest, datetime.now(timezone.utc), table.qualified)
-    return dg.AssetCheckResult(check_name=FRESH_BY_DEADLINE, passed=on_time, severity=dg.AssetCheckSeverity.WARN,
-                               description=sentence, metadata={"newest_date": str(newest)})
+        return dg.AssetCheckResult(
+            check_name=FRESH_BY_DEADLINE,
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="no vintages kept: the data directory has no alfred/ files",
+        )
+    on_time, sentence = freshness_verdict(family, newest, datetime.now(UTC), table.qualified)
+    return dg.AssetCheckResult(
+        check_name=FRESH_BY_DEADLINE,
+        passed=on_time,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=sentence,
+        metadata={"newest_date": str(newest)},
+    )
 
 
-def _blocked(family: str, status: str, reason: str, failed: list[dict],
-             fresh: dg.AssetCheckResult) -> dg.MaterializeResult:
+def _blocked(
+    family: str, status: str, reason: str, failed: list[dict], fresh: dg.AssetCheckResult
+) -> dg.MaterializeResult:
     # Still an output: a step without one would skip every downstream step, and only the readers of this source
     # are to be held back (by the dbt asset). The metadata says the table was not changed.
     return dg.MaterializeResult(
         metadata={"status": status, "raw_changed": False, "reason": reason[:2000]},
         check_results=[
-            dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                                description=reason[:2000],
-                                metadata={"source": family, "failed_expectations": dg.MetadataValue.json(failed)}),
-            dg.AssetCheckResult(check_name=NO_WARNINGS, passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                description="nothing was loaded"),
+            dg.AssetCheckResult(
+                check_name=PASSES_EXPECTATIONS,
+                passed=False,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=reason[:2000],
+                metadata={"source": family, "failed_expectations": dg.MetadataValue.json(failed)},
+            ),
+            dg.AssetCheckResult(
+                check_name=NO_WARNINGS,
+                passed=True,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="nothing was loaded",
+            ),
             fresh,
-        ])
+        ],
+    )
 
 
 def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.MaterializeResult:
@@ -96,28 +123,45 @@ def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.M
             "origin": origin,
         },
         check_results=[
-            dg.AssetCheckResult(check_name=PASSES_EXPECTATIONS, passed=True, severity=dg.AssetCheckSeverity.ERROR,
-                                description="every error-level expectation held"),
-            dg.AssetCheckResult(check_name=NO_WARNINGS, passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
-                                metadata={"source": result.family,
-                                          "warnings": dg.MetadataValue.text(json.dumps(warnings))}),
+            dg.AssetCheckResult(
+                check_name=PASSES_EXPECTATIONS,
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description="every error-level expectation held",
+            ),
+            dg.AssetCheckResult(
+                check_name=NO_WARNINGS,
+                passed=not warnings,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"source": result.family, "warnings": dg.MetadataValue.text(json.dumps(warnings))},
+            ),
             fresh,
         ],
     )
 
 
-def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, family: str,
-          client_kind: type[SourceClient] | None = None) -> dg.MaterializeResult:
+def _load(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    family: str,
+    client_kind: type[SourceClient] | None = None,
+) -> dg.MaterializeResult:
     """Load a family's raw table, or the table of another client kind of the family (FRED's vintages)."""
     run = warehouse.settings()
     raw_table = (client_kind or client_class(family)).raw_table
     client = None
     try:
         client = build_vintage_client(run) if client_kind is FredVintageClient else build_client(family, run)
-        result = load_source(run.build_path, client, context.run.run_id,
-                             None if run.full_reload else run.overlap_days,
-                             gate=ValidationGate(run.gx_root), progress=context.log.info, window=run.backfill,
-                             accepted_moves=run.accepted_moves)
+        result = load_source(
+            run.build_path,
+            client,
+            context.run.run_id,
+            None if run.full_reload else run.overlap_days,
+            gate=ValidationGate(run.gx_root),
+            progress=context.log.info,
+            window=run.backfill,
+            accepted_moves=run.accepted_moves,
+        )
     except Exception as exc:
         retries_left = LIVE_RETRY_POLICY.max_retries - context.retry_number
         permanent = getattr(exc.__cause__, "permanent", False)  # the service refused the request itself (a 400)
@@ -128,16 +172,25 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, famil
             log_failed_attempt(run.build_path, family, f"raw.{raw_table}", context.run.run_id, str(exc))
         reason = f"{family}: failed: {exc}"
         context.log.error(f"{reason}; raw.{raw_table} keeps its last good rows")
-        return _blocked(family, "failed", reason, [{"check": "source_reachable", "examples": [str(exc)[:500]]}],
-                        _freshness(run, family, raw_table))
+        return _blocked(
+            family,
+            "failed",
+            reason,
+            [{"check": "source_reachable", "examples": [str(exc)[:500]]}],
+            _freshness(run, family, raw_table),
+        )
     if result.blocked:
-        return _blocked(family, result.status, result.reason(), [failure.as_record() for failure in result.errors],
-                        _freshness(run, family, raw_table))
+        return _blocked(
+            family,
+            result.status,
+            result.reason(),
+            [failure.as_record() for failure in result.errors],
+            _freshness(run, family, raw_table),
+        )
     return _loaded(result, client.describe(), _freshness(run, family, raw_table))
 
 
-_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE],
-            retry_policy=LIVE_RETRY_POLICY)
+_RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE], retry_policy=LIVE_RETRY_POLICY)
 
 
 @dg.asset(name="price_bars", check_specs=_check_specs("price_bars"), **_RAW)

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.assets.publish import PUBLISHED_WAREHOUSE
-from orchestration.serve.report import build_report
 from orchestration.defs.resources import WarehouseResource
+from orchestration.serve.report import build_report
 
 
 @dg.asset(key="evening_report", group_name="publish", kinds={"html"}, deps=[PUBLISHED_WAREHOUSE])
@@ -13,5 +13,4 @@ def evening_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     run = warehouse.settings()
     path = build_report(run.db_path, run.report_path)
     context.log.info(f"report written to {path}")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "size_bytes": path.stat().st_size})
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "size_bytes": path.stat().st_size})

@@ -44,8 +44,9 @@ class SourceClient(ABC):
     def note(self, text: str) -> None:
         self._notes = [*getattr(self, "_notes", []), text]
 
-    def fetch_batches(self, since: Mapping[str, date], max_rows: int,
-                      history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
+    def fetch_batches(
+        self, since: Mapping[str, date], max_rows: int, history_from: Mapping[str, date] | None = None
+    ) -> Iterator[pd.DataFrame]:
         """The rows of `fetch`, in batches of whole entities of about `max_rows` rows, so that a full load of a
         large universe never holds it all in memory. One batch by default; clients of large sources override it."""
         yield self.fetch(since, history_from)
@@ -88,8 +89,13 @@ class SecClient(SourceClient):
     date_column = "filed"
 
 
-def keep_since(frame: pd.DataFrame, since: Mapping[str, date], entity_column: str, date_column: str,
-               history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
+def keep_since(
+    frame: pd.DataFrame,
+    since: Mapping[str, date],
+    entity_column: str,
+    date_column: str,
+    history_from: Mapping[str, date] | None = None,
+) -> pd.DataFrame:
     """Drop rows older than their entity's start date, except rows older than its first loaded date
     (`history_from`: history raw does not hold yet); entities without a start date keep every row.
 

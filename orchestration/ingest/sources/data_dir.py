@@ -25,8 +25,9 @@ def check_data_dir(root: Path) -> Path:
     if not root.is_dir():
         raise SourceFormatError(str(root), "data directory does not exist", check="data_dir_exists")
     if not any((root / folder).is_dir() for folder in FAMILY_FOLDERS):
-        raise SourceFormatError(str(root), f"data directory has none of the folders {list(FAMILY_FOLDERS)}",
-                                check="data_dir_exists")
+        raise SourceFormatError(
+            str(root), f"data directory has none of the folders {list(FAMILY_FOLDERS)}", check="data_dir_exists"
+        )
     return root
 
 
@@ -51,7 +52,10 @@ def files(root: Path, folder: str, pattern: str) -> list[Path]:
         if path.name.startswith("."):
             continue
         if path not in taken or not path.is_file() or not _FILE_NAME.fullmatch(path.name):
-            raise SourceFormatError(str(path), f"not a {folder} file name: expected {folder}/{pattern} with letters, "
-                                               "digits and . _ - ^ = only (move the file out of the data directory)",
-                                    check="file_name_is_known")
+            raise SourceFormatError(
+                str(path),
+                f"not a {folder} file name: expected {folder}/{pattern} with letters, "
+                "digits and . _ - ^ = only (move the file out of the data directory)",
+                check="file_name_is_known",
+            )
     return sorted(taken)

@@ -15,8 +15,9 @@ from collections.abc import Callable
 class SourceFormatError(ValueError):
     """Input in a shape or with values this project cannot read; the message names where, which line and what."""
 
-    def __init__(self, where: str, problem: str, check: str = "shape_is_known", line: int | None = None,
-                 line_kind: str = "line"):
+    def __init__(
+        self, where: str, problem: str, check: str = "shape_is_known", line: int | None = None, line_kind: str = "line"
+    ):
         self.where = where
         self.problem = problem
         self.check = check  # the reader check that failed, reported like an expectation name
@@ -25,8 +26,11 @@ class SourceFormatError(ValueError):
         super().__init__(self._text())
 
     def _text(self) -> str:
-        return f"{self.where}, {self.line_kind} {self.line}: {self.problem}" if self.line is not None else \
-            f"{self.where}: {self.problem}"
+        return (
+            f"{self.where}, {self.line_kind} {self.line}: {self.problem}"
+            if self.line is not None
+            else f"{self.where}: {self.problem}"
+        )
 
     def at(self, where: str, line_of: Callable[[int], int] | None = None) -> SourceFormatError:
         """The same error named for a file: `line_of` turns a line of the text read into the file's line."""

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from orchestration import settings as defaults
-from orchestration.settings import SOURCE_FAMILIES as FAMILIES, RunSettings
-from orchestration.ingest.sources.base import (FredClient, FredVintageClient, PriceClient, SecClient, SourceClient,
-                                        TreasuryClient)
+from orchestration.ingest.sources.base import (
+    FredClient,
+    FredVintageClient,
+    PriceClient,
+    SecClient,
+    SourceClient,
+    TreasuryClient,
+)
+from orchestration.settings import SOURCE_FAMILIES as FAMILIES
+from orchestration.settings import RunSettings
 
-_INTERFACES: dict[str, type[SourceClient]] = {"prices": PriceClient, "fred": FredClient,
-                                              "treasury": TreasuryClient, "sec": SecClient}
+_INTERFACES: dict[str, type[SourceClient]] = {
+    "prices": PriceClient,
+    "fred": FredClient,
+    "treasury": TreasuryClient,
+    "sec": SecClient,
+}
 
 
 def client_class(family: str) -> type[SourceClient]:
@@ -37,8 +48,9 @@ def build_client(family: str, run: RunSettings) -> SourceClient:
         from orchestration.ingest.sources.live_vix import CboeVixHistory
 
         # Cboe's VIX file comes from its own site (api_urls["cboe"] replaces https://cdn.cboe.com)
-        return LivePriceClient(defaults.live_price_symbols(), base_url=base_url,
-                               vix=CboeVixHistory(run.api_urls.get("cboe")))
+        return LivePriceClient(
+            defaults.live_price_symbols(), base_url=base_url, vix=CboeVixHistory(run.api_urls.get("cboe"))
+        )
     if family == "fred":
         from orchestration.ingest.sources.live_fred import LiveFredClient
 

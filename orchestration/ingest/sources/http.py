@@ -33,8 +33,9 @@ class _RetryAfterOrBackoff:
     """Wait what the server's Retry-After asks for, else exponential backoff with jitter."""
 
     def __init__(self, backoff_seconds: float):
-        self.backoff = wait_exponential_jitter(multiplier=backoff_seconds, max=MAX_BACKOFF_SECONDS,
-                                               jitter=backoff_seconds)
+        self.backoff = wait_exponential_jitter(
+            multiplier=backoff_seconds, max=MAX_BACKOFF_SECONDS, jitter=backoff_seconds
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         problem = state.outcome.exception() if state.outcome else None
@@ -47,10 +48,17 @@ class PoliteSession:
     """GETs JSON at most `max_per_second` times a second (retries included), retrying transient failures
     `retries` times."""
 
-    def __init__(self, headers: Mapping[str, str] | None = None, max_per_second: float = 10.0, retries: int = 4,
-                 backoff_seconds: float = 0.5, timeout_seconds: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 session: requests.Session | None = None):
+    def __init__(
+        self,
+        headers: Mapping[str, str] | None = None,
+        max_per_second: float = 10.0,
+        retries: int = 4,
+        backoff_seconds: float = 0.5,
+        timeout_seconds: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        session: requests.Session | None = None,
+    ):
         self.session = session or requests.Session()
         self.session.headers.update(headers or {})
         self.min_interval = 1.0 / max_per_second
@@ -79,16 +87,19 @@ class PoliteSession:
             raise _Transient(f"connection failed ({exc})") from exc
         if response.status_code in RETRY_STATUSES:
             retry_after = response.headers.get("Retry-After", "")
-            raise _Transient(f"HTTP {response.status_code}",
-                             float(retry_after) if retry_after.isdigit() else None)
+            raise _Transient(f"HTTP {response.status_code}", float(retry_after) if retry_after.isdigit() else None)
         if response.status_code != 200:
             raise HttpError(f"{url}: HTTP {response.status_code} {response.reason}", response.status_code)
         return response
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
         """GET, retrying 429/5xx and connection errors with jittered exponential backoff; a 200 or HttpError."""
-        retrying = Retrying(stop=stop_after_attempt(self.retries + 1), wait=_RetryAfterOrBackoff(self.backoff_seconds),
-                            retry=retry_if_exception_type(_Transient), sleep=self.sleep)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            wait=_RetryAfterOrBackoff(self.backoff_seconds),
+            retry=retry_if_exception_type(_Transient),
+            sleep=self.sleep,
+        )
         try:
             return retrying(self._get_once, url, params)
         except RetryError as exc:

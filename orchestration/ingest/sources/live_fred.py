@@ -52,12 +52,21 @@ def _described(exc: BaseException) -> str:
 class _FredApi:
     """fredapi with the key from the environment, a retry per series and every message masked."""
 
-    def __init__(self, series_ids: Sequence[str], api_key: str | None = None, base_url: str | None = None,
-                 attempts: int = 4, backoff_seconds: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        series_ids: Sequence[str],
+        api_key: str | None = None,
+        base_url: str | None = None,
+        attempts: int = 4,
+        backoff_seconds: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         key = api_key or os.environ.get("FRED_API_KEY")
         if not key:
-            raise MissingCredentialError("FRED_API_KEY", "live FRED loads need a free key from "
-                                                         "fred.stlouisfed.org (set it, or run in replay mode)")
+            raise MissingCredentialError(
+                "FRED_API_KEY",
+                "live FRED loads need a free key from fred.stlouisfed.org (set it, or run in replay mode)",
+            )
         from fredapi import Fred  # imported here so replay runs never need it configured
 
         self.fred = Fred(api_key=key)
@@ -73,9 +82,12 @@ class _FredApi:
         return text.replace(self.fred.api_key, "***") if self.fred.api_key else text
 
     def _call(self, series_id: str, method: Callable[..., object], **arguments: object) -> object:
-        retrying = Retrying(stop=stop_after_attempt(self.attempts), retry=retry_if_exception(_transient),
-                            wait=wait_exponential_jitter(initial=self.backoff_seconds, max=30,
-                                                         jitter=self.backoff_seconds), sleep=self.sleep)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            retry=retry_if_exception(_transient),
+            wait=wait_exponential_jitter(initial=self.backoff_seconds, max=30, jitter=self.backoff_seconds),
+            sleep=self.sleep,
+        )
         try:
             return retrying(method, series_id, **arguments)
         except RetryError as exc:
@@ -93,18 +105,21 @@ class LiveFredClient(_FredApi, FredClient):
     def describe(self) -> str:
         return f"FRED API via fredapi ({len(self.series_ids)} series)"
 
-    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
-              ) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = []
         for series_id in self.series_ids:
             observations = self._call(series_id, self.fred.get_series, observation_start=since.get(series_id))
-            frames.append(pd.DataFrame({
-                "series_id": series_id,
-                "obs_date": pd.to_datetime(observations.index).date,
-                "value": observations.to_numpy(dtype="float64"),
-                # fredapi returns the latest release without its vintage date (raw.fred_vintages keeps them).
-                "realtime_start": None,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "series_id": series_id,
+                        "obs_date": pd.to_datetime(observations.index).date,
+                        "value": observations.to_numpy(dtype="float64"),
+                        # fredapi returns the latest release without its vintage date (raw.fred_vintages keeps them).
+                        "realtime_start": None,
+                    }
+                )
+            )
         frames = [frame for frame in frames if not frame.empty]
         return pd.concat(frames, ignore_index=True)[FRED_COLUMNS] if frames else pd.DataFrame(columns=FRED_COLUMNS)
 
@@ -116,22 +131,27 @@ class LiveFredVintageClient(_FredApi, FredVintageClient):
     def describe(self) -> str:
         return f"ALFRED vintages via fredapi ({len(self.series_ids)} series)"
 
-    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
-              ) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = []
         for series_id in self.series_ids:
             start = since.get(series_id)
-            releases = self._call(series_id, self.fred.get_series_all_releases,
-                                  realtime_start=start.isoformat() if start else None)
+            releases = self._call(
+                series_id, self.fred.get_series_all_releases, realtime_start=start.isoformat() if start else None
+            )
             if len(releases):
-                frames.append(pd.DataFrame({
-                    "series_id": series_id,
-                    "obs_date": pd.to_datetime(releases["date"]).dt.date,
-                    "realtime_start": pd.to_datetime(releases["realtime_start"]).dt.date,
-                    # fredapi builds the frame by transposing rows of mixed types: a missing value arrives as NaT
-                    "value": pd.to_numeric(releases["value"].mask(releases["value"].isna(), None)).to_numpy(
-                        dtype="float64"),
-                }))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "series_id": series_id,
+                            "obs_date": pd.to_datetime(releases["date"]).dt.date,
+                            "realtime_start": pd.to_datetime(releases["realtime_start"]).dt.date,
+                            # fredapi transposes rows of mixed types: a missing value arrives as NaT
+                            "value": pd.to_numeric(releases["value"].mask(releases["value"].isna(), None)).to_numpy(
+                                dtype="float64"
+                            ),
+                        }
+                    )
+                )
         if not frames:
             return pd.DataFrame(columns=VINTAGE_COLUMNS)
         return with_realtime_end(pd.concat(frames, ignore_index=True))[VINTAGE_COLUMNS]

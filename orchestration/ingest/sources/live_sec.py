@@ -22,12 +22,19 @@ SEC_MAX_REQUESTS_PER_SECOND = 10  # the SEC's fair-access ceiling
 class LiveSecClient(SecClient):
     """One companyfacts request per CIK, at most ten a second, retrying 429 and 5xx with backoff."""
 
-    def __init__(self, ciks: Sequence[str], user_agent: str | None = None, session: PoliteSession | None = None,
-                 base_url: str | None = None):
+    def __init__(
+        self,
+        ciks: Sequence[str],
+        user_agent: str | None = None,
+        session: PoliteSession | None = None,
+        base_url: str | None = None,
+    ):
         agent = user_agent or os.environ.get("SEC_USER_AGENT")
         if not agent:
-            raise MissingCredentialError("SEC_USER_AGENT", "the SEC requires a User-Agent naming you and an "
-                                                          "email, e.g. 'Jane Doe jane@example.com'")
+            raise MissingCredentialError(
+                "SEC_USER_AGENT",
+                "the SEC requires a User-Agent naming you and an email, e.g. 'Jane Doe jane@example.com'",
+            )
         self.ciks = [str(cik).lstrip("0") for cik in ciks]
         self.session = session or PoliteSession(max_per_second=SEC_MAX_REQUESTS_PER_SECOND)
         self.session.session.headers["User-Agent"] = agent
@@ -36,8 +43,7 @@ class LiveSecClient(SecClient):
     def describe(self) -> str:
         return f"SEC companyfacts API ({len(self.ciks)} companies)"
 
-    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
-              ) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = []
         for cik in self.ciks:
             url = self.url_template.format(cik=cik)

@@ -21,8 +21,13 @@ class LiveTreasuryClient(TreasuryClient):
     """Pages through every auction dated from the earliest start date asked for up to today: auctions_query also
     lists announced auctions, dated ahead and without results, which are not asked for until they are held."""
 
-    def __init__(self, session: PoliteSession | None = None, page_size: int = 1000, base_url: str | None = None,
-                 today: Callable[[], date] = new_york_today):
+    def __init__(
+        self,
+        session: PoliteSession | None = None,
+        page_size: int = 1000,
+        base_url: str | None = None,
+        today: Callable[[], date] = new_york_today,
+    ):
         self.today = today
         self.session = session or PoliteSession(max_per_second=5)
         self.page_size = page_size
@@ -31,8 +36,7 @@ class LiveTreasuryClient(TreasuryClient):
     def describe(self) -> str:
         return f"Treasury Fiscal Data auctions_query ({self.url})"
 
-    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None
-              ) -> pd.DataFrame:
+    def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         held = f"auction_date:lte:{self.today().isoformat()}"
         params = {"sort": "auction_date", "page[size]": str(self.page_size), "filter": held}
         if since:  # Fiscal Data joins filters with a comma

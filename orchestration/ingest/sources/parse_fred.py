@@ -22,33 +22,36 @@ def parse_fred_csv(content: str | bytes, where: str, series_id: str) -> pd.DataF
     if isinstance(content, str):
         content = content.encode()
     if not content.strip():
-        raise SourceFormatError(where, "file is empty (expected a header 'date,value')",
-                                check="file_not_empty")
+        raise SourceFormatError(where, "file is empty (expected a header 'date,value')", check="file_not_empty")
     table = read_cells(content, where)
     header = list(table.columns[:-1])
     if len(header) != 2 or header[0].lower() not in _DATE_HEADERS:
         raise SourceFormatError(
             where,
             f"unknown FRED header {header}: expected 'date,value', 'observation_date,{series_id}' "
-            f"or 'DATE,{series_id}'", line=1,
+            f"or 'DATE,{series_id}'",
+            line=1,
         )
     value_header = header[1]
     if value_header.lower() != "value" and value_header.upper() != series_id.upper():
         raise SourceFormatError(
-            where, f"value column is named {value_header!r}, expected 'value' or the series id {series_id!r}",
+            where,
+            f"value column is named {value_header!r}, expected 'value' or the series id {series_id!r}",
             line=1,
         )
     date_column, value_column = header
     lines = table["_line"]
-    return pd.DataFrame({
-        "series_id": series_id,
-        "obs_date": to_date(table[date_column], where, header[0], lines=lines),
-        "value": to_number(table[value_column], where, value_header, lines=lines),
-        # A CSV carries no vintage; the live API client fills this in when FRED reports it.
-        "realtime_start": pd.Series([None] * len(table), dtype="object"),
-        "_file": where,
-        "_line": lines.astype("int64"),
-    })[FRED_COLUMNS + ORIGIN_COLUMNS]
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "obs_date": to_date(table[date_column], where, header[0], lines=lines),
+            "value": to_number(table[value_column], where, value_header, lines=lines),
+            # A CSV carries no vintage; the live API client fills this in when FRED reports it.
+            "realtime_start": pd.Series([None] * len(table), dtype="object"),
+            "_file": where,
+            "_line": lines.astype("int64"),
+        }
+    )[FRED_COLUMNS + ORIGIN_COLUMNS]
 
 
 def parse_fred_observations_json(payload: dict, where: str, series_id: str) -> pd.DataFrame:
@@ -57,15 +60,18 @@ def parse_fred_observations_json(payload: dict, where: str, series_id: str) -> p
         raise SourceFormatError(where, "not a FRED observations response: no 'observations' key")
     rows = payload["observations"]
     table = pd.DataFrame(rows, columns=["date", "value", "realtime_start"], dtype="string")
-    return pd.DataFrame({
-        "series_id": series_id,
-        "obs_date": to_date(table["date"], where, "date", first_line=1, line_kind="record"),
-        "value": to_number(table["value"], where, "value", first_line=1, line_kind="record"),
-        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", first_line=1,
-                                  line_kind="record"),
-        "_file": where,
-        "_line": range(1, len(table) + 1),
-    })[FRED_COLUMNS + ORIGIN_COLUMNS]
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "obs_date": to_date(table["date"], where, "date", first_line=1, line_kind="record"),
+            "value": to_number(table["value"], where, "value", first_line=1, line_kind="record"),
+            "realtime_start": to_date(
+                table["realtime_start"], where, "realtime_start", first_line=1, line_kind="record"
+            ),
+            "_file": where,
+            "_line": range(1, len(table) + 1),
+        }
+    )[FRED_COLUMNS + ORIGIN_COLUMNS]
 
 
 def parse_alfred_csv(content: str | bytes, where: str, series_id: str) -> pd.DataFrame:
@@ -74,25 +80,29 @@ def parse_alfred_csv(content: str | bytes, where: str, series_id: str) -> pd.Dat
     if isinstance(content, str):
         content = content.encode()
     if not content.strip():
-        raise SourceFormatError(where, f"file is empty (expected a header {','.join(ALFRED_HEADER)!r})",
-                                check="file_not_empty")
+        raise SourceFormatError(
+            where, f"file is empty (expected a header {','.join(ALFRED_HEADER)!r})", check="file_not_empty"
+        )
     table = read_cells(content, where)
     header = [name.lower() for name in table.columns[:-1]]
     if header != ALFRED_HEADER:
-        raise SourceFormatError(where, f"unknown ALFRED header {list(table.columns[:-1])}: expected "
-                                       f"{','.join(ALFRED_HEADER)!r}", line=1)
+        raise SourceFormatError(
+            where, f"unknown ALFRED header {list(table.columns[:-1])}: expected {','.join(ALFRED_HEADER)!r}", line=1
+        )
     table.columns = [*header, "_line"]
     lines = table["_line"]
     ends = table["realtime_end"].mask(table["realtime_end"] == STILL_CURRENT)
-    return pd.DataFrame({
-        "series_id": series_id,
-        "obs_date": to_date(table["date"], where, "date", lines=lines),
-        "realtime_start": to_date(table["realtime_start"], where, "realtime_start", lines=lines),
-        "realtime_end": to_date(ends, where, "realtime_end", lines=lines),
-        "value": to_number(table["value"], where, "value", lines=lines),
-        "_file": where,
-        "_line": lines.astype("int64"),
-    })[VINTAGE_COLUMNS + ORIGIN_COLUMNS]
+    return pd.DataFrame(
+        {
+            "series_id": series_id,
+            "obs_date": to_date(table["date"], where, "date", lines=lines),
+            "realtime_start": to_date(table["realtime_start"], where, "realtime_start", lines=lines),
+            "realtime_end": to_date(ends, where, "realtime_end", lines=lines),
+            "value": to_number(table["value"], where, "value", lines=lines),
+            "_file": where,
+            "_line": lines.astype("int64"),
+        }
+    )[VINTAGE_COLUMNS + ORIGIN_COLUMNS]
 
 
 def with_realtime_end(vintages: pd.DataFrame) -> pd.DataFrame:

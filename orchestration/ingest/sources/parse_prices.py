@@ -18,16 +18,24 @@ PRICE_COLUMNS = ["symbol", "trade_date", "open", "high", "low", "close", "volume
 _REQUIRED = ("date", "open", "high", "low", "close")
 
 
-def parse_price_csv(content: str | bytes, where: str, symbol: str, source: str, volume_required: bool = True,
-                    body_first_line: int = 2, extra_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def parse_price_csv(
+    content: str | bytes,
+    where: str,
+    symbol: str,
+    source: str,
+    volume_required: bool = True,
+    body_first_line: int = 2,
+    extra_columns: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Parse one symbol's daily bars into raw.price_bars columns and their origin (file, line).
 
     `body_first_line` is the file's line of the first row when `content` is a header and the file's tail."""
     if isinstance(content, str):
         content = content.encode()
     if not content.strip():
-        raise SourceFormatError(where, "file is empty (expected a header 'date,open,high,low,close,volume')",
-                                check="file_not_empty")
+        raise SourceFormatError(
+            where, "file is empty (expected a header 'date,open,high,low,close,volume')", check="file_not_empty"
+        )
     table = read_cells(content, where, body_first_line)
     table.columns = [name.lower() for name in table.columns]
     wanted = _REQUIRED + (("volume",) if volume_required else ())
@@ -41,30 +49,42 @@ def parse_price_csv(content: str | bytes, where: str, symbol: str, source: str, 
         )
     lines = table["_line"]
     ohlc = {name: to_number(table[name], where, name, lines=lines) for name in ("open", "high", "low", "close")}
-    frame = pd.DataFrame({
-        **{name: table[name] for name in extra_columns},
-        "symbol": symbol,
-        "trade_date": to_date(table["date"], where, "date", lines=lines),
-        **ohlc,
-        "volume": to_number(table["volume"], where, "volume", lines=lines) if "volume" in table.columns
-        else float("nan"),
-        "source": source,
-        "_file": where,
-        "_line": lines.astype("int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            **{name: table[name] for name in extra_columns},
+            "symbol": symbol,
+            "trade_date": to_date(table["date"], where, "date", lines=lines),
+            **ohlc,
+            "volume": to_number(table["volume"], where, "volume", lines=lines)
+            if "volume" in table.columns
+            else float("nan"),
+            "source": source,
+            "_file": where,
+            "_line": lines.astype("int64"),
+        }
+    )
     # Yahoo writes a row of 'null' on days an index did not print; such a row is not a session. A row with some
     # prices (or a required volume) missing is no bar: refused, naming its line.
     missing = frame[["open", "high", "low", "close"]].isna()
     no_prices = missing.all(axis=1)
-    incomplete = (missing.any(axis=1) & ~no_prices) | (frame["volume"].isna() & ~no_prices if volume_required
-                                                       else False)
+    incomplete = (missing.any(axis=1) & ~no_prices) | (
+        frame["volume"].isna() & ~no_prices if volume_required else False
+    )
     if incomplete.any():
         position = int(incomplete.to_numpy().nonzero()[0][0])
-        absent = [name for name in ("open", "high", "low", "close", "volume")
-                  if pd.isna(frame[name].iloc[position]) and (name != "volume" or volume_required)]
-        raise SourceFormatError(where, f"no value for {', '.join(absent)} (a bar needs all four prices"
-                                       f"{' and its volume' if volume_required else ''}; {int(incomplete.sum())} "
-                                       "such line(s))", check="values_are_present", line=int(lines.iloc[position]))
+        absent = [
+            name
+            for name in ("open", "high", "low", "close", "volume")
+            if pd.isna(frame[name].iloc[position]) and (name != "volume" or volume_required)
+        ]
+        raise SourceFormatError(
+            where,
+            f"no value for {', '.join(absent)} (a bar needs all four prices"
+            f"{' and its volume' if volume_required else ''}; {int(incomplete.sum())} "
+            "such line(s))",
+            check="values_are_present",
+            line=int(lines.iloc[position]),
+        )
     return frame.loc[~no_prices, [*extra_columns, *PRICE_COLUMNS, *ORIGIN_COLUMNS]].reset_index(drop=True)
 
 
@@ -80,8 +100,9 @@ class PriceFile:
     body_first_line: int = 2  # the file's line of the content's first row (beyond 2 when a tail was read)
 
     def parse(self) -> pd.DataFrame:
-        return parse_price_csv(self.content, self.where, self.symbol, self.source, self.volume_required,
-                               self.body_first_line)
+        return parse_price_csv(
+            self.content, self.where, self.symbol, self.source, self.volume_required, self.body_first_line
+        )
 
 
 def _header_and_body(content: bytes) -> tuple[bytes, bytes, bool]:
@@ -121,8 +142,7 @@ def parse_price_files(files: list[PriceFile]) -> pd.DataFrame:
                 # every data line gets its file's number (C-speed replace, not a Python loop over lines)
                 parts.append(prefix + body[:-1].replace(b"\n", b"\n" + prefix) + b"\n" if body else b"")
             try:
-                frame = parse_price_csv(b"".join(parts), "", "", "", volume_required,
-                                        extra_columns=("file_number",))
+                frame = parse_price_csv(b"".join(parts), "", "", "", volume_required, extra_columns=("file_number",))
             except SourceFormatError as exc:
                 raise _NotJoinable from exc
             frames.append(_name_rows(frame, files, first_joined_line))

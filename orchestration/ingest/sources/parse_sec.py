@@ -11,8 +11,22 @@ import pandas as pd
 from orchestration.ingest.sources.errors import SourceFormatError
 from orchestration.ingest.sources.values import read_json, to_date
 
-SEC_COLUMNS = ["cik", "entity_name", "taxonomy", "concept", "unit", "period_start", "period_end", "value",
-               "accession", "fiscal_year", "fiscal_period", "form", "filed", "frame"]
+SEC_COLUMNS = [
+    "cik",
+    "entity_name",
+    "taxonomy",
+    "concept",
+    "unit",
+    "period_start",
+    "period_end",
+    "value",
+    "accession",
+    "fiscal_year",
+    "fiscal_period",
+    "form",
+    "filed",
+    "frame",
+]
 _FACT_FIELDS = ("end", "val", "accn", "filed")
 
 
@@ -35,20 +49,47 @@ def parse_companyfacts(payload: object, where: str) -> pd.DataFrame:
                     absent = [name for name in _FACT_FIELDS if name not in fact]
                     record = len(rows) + 1  # the fact's place in the document, as the rows' `_line`
                     if absent:
-                        raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} "
-                                                       f"is missing {absent}", line=record, line_kind="record")
+                        raise SourceFormatError(
+                            where,
+                            f"{taxonomy}:{concept} [{unit}] fact {index} is missing {absent}",
+                            line=record,
+                            line_kind="record",
+                        )
                     value = fact["val"]
                     if isinstance(value, bool) or not isinstance(value, Real):
-                        raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} has a "
-                                                       f"non-numeric value {value!r}", check="values_are_numeric",
-                                                line=record, line_kind="record")
+                        raise SourceFormatError(
+                            where,
+                            f"{taxonomy}:{concept} [{unit}] fact {index} has a non-numeric value {value!r}",
+                            check="values_are_numeric",
+                            line=record,
+                            line_kind="record",
+                        )
                     if not math.isfinite(value):  # JSON's NaN and Infinity literals parse as floats
-                        raise SourceFormatError(where, f"{taxonomy}:{concept} [{unit}] fact {index} has a "
-                                                       f"non-finite value {value!r}", check="values_are_finite",
-                                                line=record, line_kind="record")
-                    rows.append((cik, payload.get("entityName"), taxonomy, concept, unit, fact.get("start"),
-                                 fact["end"], float(value), fact["accn"], fact.get("fy"), fact.get("fp"),
-                                 fact.get("form"), fact["filed"], fact.get("frame")))
+                        raise SourceFormatError(
+                            where,
+                            f"{taxonomy}:{concept} [{unit}] fact {index} has a non-finite value {value!r}",
+                            check="values_are_finite",
+                            line=record,
+                            line_kind="record",
+                        )
+                    rows.append(
+                        (
+                            cik,
+                            payload.get("entityName"),
+                            taxonomy,
+                            concept,
+                            unit,
+                            fact.get("start"),
+                            fact["end"],
+                            float(value),
+                            fact["accn"],
+                            fact.get("fy"),
+                            fact.get("fp"),
+                            fact.get("form"),
+                            fact["filed"],
+                            fact.get("frame"),
+                        )
+                    )
     frame = pd.DataFrame(rows, columns=SEC_COLUMNS)
     frame["_file"] = where
     frame["_line"] = range(1, len(frame) + 1)  # the fact's place in the document

@@ -40,8 +40,17 @@ _NUMBER_FIELDS = {
 }
 # every raw column read from the API's fields, with its (Fiscal Data, TreasuryDirect) names
 FIELD_NAMES = {**_TEXT_FIELDS, **_DATE_FIELDS, **_NUMBER_FIELDS}
-TREASURY_COLUMNS = ["cusip", "auction_date", "issue_date", "maturity_date", "security_type", "security_term",
-                    "reopening", *_NUMBER_FIELDS, "source"]
+TREASURY_COLUMNS = [
+    "cusip",
+    "auction_date",
+    "issue_date",
+    "maturity_date",
+    "security_type",
+    "security_term",
+    "reopening",
+    *_NUMBER_FIELDS,
+    "source",
+]
 FISCAL_DATA = 0
 TREASURY_DIRECT = 1
 _SHAPE_NAMES = {FISCAL_DATA: "fiscaldata_auctions_query", TREASURY_DIRECT: "treasurydirect_securities"}
@@ -51,8 +60,11 @@ def detect_shape(payload: object, where: str) -> tuple[int, list[dict]]:
     """Tell the two shapes apart and return their records; anything else names what is missing."""
     if isinstance(payload, dict):
         if "data" not in payload:
-            raise SourceFormatError(where, f"JSON object without a 'data' list (keys: {sorted(payload)[:8]}); "
-                                           "expected a Fiscal Data auctions_query response")
+            raise SourceFormatError(
+                where,
+                f"JSON object without a 'data' list (keys: {sorted(payload)[:8]}); "
+                "expected a Fiscal Data auctions_query response",
+            )
         records, shape, key = payload["data"], FISCAL_DATA, "auction_date"
     elif isinstance(payload, list):
         records, shape, key = payload, TREASURY_DIRECT, "auctionDate"
@@ -63,8 +75,12 @@ def detect_shape(payload: object, where: str) -> tuple[int, list[dict]]:
     for index, record in enumerate(records):
         missing = [name for name in ("cusip", key) if name not in record]
         if missing:
-            raise SourceFormatError(where, f"missing field(s) {missing} for the {_SHAPE_NAMES[shape]} shape",
-                                    line=index + 1, line_kind="record")
+            raise SourceFormatError(
+                where,
+                f"missing field(s) {missing} for the {_SHAPE_NAMES[shape]} shape",
+                line=index + 1,
+                line_kind="record",
+            )
     return shape, records
 
 

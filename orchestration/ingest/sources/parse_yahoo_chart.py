@@ -32,8 +32,9 @@ def _result(payload: object, where: str) -> dict:
         raise SourceFormatError(where, "expected a JSON object with a 'chart' object (Yahoo's chart API)")
     error = chart.get("error")
     if error:
-        raise ChartNotFound(f"{error.get('code')}: {error.get('description')}" if isinstance(error, dict)
-                            else str(error))
+        raise ChartNotFound(
+            f"{error.get('code')}: {error.get('description')}" if isinstance(error, dict) else str(error)
+        )
     results = chart.get("result")
     if not isinstance(results, list) or len(results) != 1 or not isinstance(results[0], dict):
         raise SourceFormatError(where, "expected 'chart.result' to hold one result")
@@ -80,18 +81,25 @@ def parse_chart_payload(payload: object, where: str, symbol: str) -> pd.DataFram
     incomplete = session & ~(present.all(axis=1) & ~np.isnan(volume) & ~np.isnan(adjclose))
     if incomplete.any():
         position = int(incomplete.nonzero()[0][0])
-        raise SourceFormatError(where, f"{symbol} on {days[position]}: a bar without all four prices, its volume "
-                                       f"and its adjusted close ({int(incomplete.sum())} such record(s))",
-                                check="values_are_present", line=position + 1, line_kind="record")
+        raise SourceFormatError(
+            where,
+            f"{symbol} on {days[position]}: a bar without all four prices, its volume "
+            f"and its adjusted close ({int(incomplete.sum())} such record(s))",
+            check="values_are_present",
+            line=position + 1,
+            line_kind="record",
+        )
     factor = adjclose / prices["close"]
-    frame = pd.DataFrame({
-        "symbol": symbol,
-        "trade_date": days,
-        **{name: prices[name] * factor for name in ("open", "high", "low")},
-        "close": adjclose,
-        "volume": volume,
-        "source": CHART_SOURCE,
-        "_file": where,
-        "_line": np.arange(1, rows + 1, dtype="int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "trade_date": days,
+            **{name: prices[name] * factor for name in ("open", "high", "low")},
+            "close": adjclose,
+            "volume": volume,
+            "source": CHART_SOURCE,
+            "_file": where,
+            "_line": np.arange(1, rows + 1, dtype="int64"),
+        }
+    )
     return frame.loc[session].reset_index(drop=True)

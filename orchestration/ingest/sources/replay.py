@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.ingest.sources import data_dir
-from orchestration.ingest.sources.base import (FredClient, FredVintageClient, PriceClient, SecClient, TreasuryClient,
-                                        keep_since)
+from orchestration.ingest.sources.base import (
+    FredClient,
+    FredVintageClient,
+    PriceClient,
+    SecClient,
+    TreasuryClient,
+    keep_since,
+)
 from orchestration.ingest.sources.parse_fred import FRED_COLUMNS, VINTAGE_COLUMNS, parse_alfred_csv, read_fred_file
 from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, PriceFile, parse_price_files
 from orchestration.ingest.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
@@ -84,8 +90,12 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, histor
         older = [index for index, line in enumerate(lines) if _ISO_DATE.match(line) and line[:10] < marker]
         keep_from = older[-1] + 1 if older else 0
         kept = lines[keep_from:]
-        block_start = position + len(skipped) + (1 if position > body_start else 0) + \
-            sum(len(line) + 1 for line in lines[:keep_from])
+        block_start = (
+            position
+            + len(skipped)
+            + (1 if position > body_start else 0)
+            + sum(len(line) + 1 for line in lines[:keep_from])
+        )
         handle.seek(0)
         lines_before = handle.read(block_start).count(b"\n")
     return Tail(header + b"\n".join(kept), body_first_line=lines_before + 1)
@@ -96,26 +106,40 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
 
     folders = ("prices", "cboe")
 
-    def _files(self, since: Mapping[str, date], history_from: Mapping[str, date],
-               only: Collection[str] | None = None) -> Iterator[PriceFile]:
+    def _files(
+        self, since: Mapping[str, date], history_from: Mapping[str, date], only: Collection[str] | None = None
+    ) -> Iterator[PriceFile]:
         """Each price file's content (its tail on an incremental run), one symbol per file (of `only`'s, if given)."""
         for path in data_dir.files(self.root, "prices", "*.csv"):
             symbol = data_dir.symbol_for_price_file(path)
             if only is not None and symbol not in only:
                 continue
             tail = read_tail(path, since.get(symbol), history_from=history_from.get(symbol))
-            yield PriceFile(tail.content, str(path), symbol, f"prices/{path.name}",
-                            body_first_line=tail.body_first_line)
+            yield PriceFile(
+                tail.content, str(path), symbol, f"prices/{path.name}", body_first_line=tail.body_first_line
+            )
         for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
             if only is not None and data_dir.CBOE_VIX_SYMBOL not in only:
                 continue
-            tail = read_tail(cboe, since.get(data_dir.CBOE_VIX_SYMBOL),
-                             history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL))
-            yield PriceFile(tail.content, str(cboe), data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE,
-                            volume_required=False, body_first_line=tail.body_first_line)
+            tail = read_tail(
+                cboe, since.get(data_dir.CBOE_VIX_SYMBOL), history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL)
+            )
+            yield PriceFile(
+                tail.content,
+                str(cboe),
+                data_dir.CBOE_VIX_SYMBOL,
+                data_dir.CBOE_VIX_FILE,
+                volume_required=False,
+                body_first_line=tail.body_first_line,
+            )
 
-    def _frames(self, since: Mapping[str, date], history_from: Mapping[str, date],
-                max_bytes: int = 8 << 20, only: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+    def _frames(
+        self,
+        since: Mapping[str, date],
+        history_from: Mapping[str, date],
+        max_bytes: int = 8 << 20,
+        only: Collection[str] | None = None,
+    ) -> Iterator[pd.DataFrame]:
         """Parsed bars, several files per frame (up to about `max_bytes` of CSV), each file's symbol whole."""
         pending: list[PriceFile] = []
         size = 0
@@ -130,14 +154,20 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         history_from = history_from or {}
-        return keep_since(_concat(list(self._frames(since, history_from)), PRICE_COLUMNS), since,
-                          self.entity_column, self.date_column, history_from)
+        return keep_since(
+            _concat(list(self._frames(since, history_from)), PRICE_COLUMNS),
+            since,
+            self.entity_column,
+            self.date_column,
+            history_from,
+        )
 
     def history_of(self, entities: Collection[str]) -> pd.DataFrame:
         return _concat(list(self._frames({}, {}, only=entities)), PRICE_COLUMNS)
 
-    def fetch_batches(self, since: Mapping[str, date], max_rows: int,
-                      history_from: Mapping[str, date] | None = None) -> Iterator[pd.DataFrame]:
+    def fetch_batches(
+        self, since: Mapping[str, date], max_rows: int, history_from: Mapping[str, date] | None = None
+    ) -> Iterator[pd.DataFrame]:
         history_from = history_from or {}
         pending: list[pd.DataFrame] = []
         rows, batches = 0, 0
@@ -146,12 +176,12 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
             pending.append(frame)
             rows += len(frame)
             if rows >= max_rows:
-                yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
-                                 history_from)
+                yield keep_since(
+                    _concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column, history_from
+                )
                 pending, rows, batches = [], 0, batches + 1
         if pending or not batches:
-            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column,
-                             history_from)
+            yield keep_since(_concat(pending, PRICE_COLUMNS), since, self.entity_column, self.date_column, history_from)
 
 
 class ReplayFredClient(_ReplayMixin, FredClient):
@@ -171,8 +201,10 @@ class ReplayFredVintageClient(_ReplayMixin, FredVintageClient):
     folders = (data_dir.ALFRED_FOLDER,)
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
-        frames = [parse_alfred_csv(path.read_bytes(), str(path), path.stem)
-                  for path in data_dir.files(self.root, data_dir.ALFRED_FOLDER, "*.csv")]
+        frames = [
+            parse_alfred_csv(path.read_bytes(), str(path), path.stem)
+            for path in data_dir.files(self.root, data_dir.ALFRED_FOLDER, "*.csv")
+        ]
         return keep_since(_concat(frames, VINTAGE_COLUMNS), since, self.entity_column, self.date_column, history_from)
 
 
@@ -184,8 +216,13 @@ class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_treasury_file(path) for path in data_dir.files(self.root, "treasury", "*.json")]
         merged = merge_auction_files([frame for frame in frames if not frame.empty])
-        return keep_since(merged if not merged.empty else pd.DataFrame(columns=TREASURY_COLUMNS), since,
-                          self.entity_column, self.date_column, history_from)
+        return keep_since(
+            merged if not merged.empty else pd.DataFrame(columns=TREASURY_COLUMNS),
+            since,
+            self.entity_column,
+            self.date_column,
+            history_from,
+        )
 
 
 class ReplaySecClient(_ReplayMixin, SecClient):

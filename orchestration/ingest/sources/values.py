@@ -36,8 +36,14 @@ def _first_bad(bad: pd.Series, lines: pd.Series | None, first_line: int) -> tupl
     return position, line
 
 
-def to_number(text: pd.Series, where: str, column: str, first_line: int = 2, lines: pd.Series | None = None,
-              line_kind: str = "line") -> pd.Series:
+def to_number(
+    text: pd.Series,
+    where: str,
+    column: str,
+    first_line: int = 2,
+    lines: pd.Series | None = None,
+    line_kind: str = "line",
+) -> pd.Series:
     """Parse a text column as float64; a cell that is neither a finite number nor a missing token is an error.
 
     `lines` gives each cell's line in its file (else the position plus `first_line`)."""
@@ -46,21 +52,35 @@ def to_number(text: pd.Series, where: str, column: str, first_line: int = 2, lin
     bad = cleaned.notna() & numbers.isna()
     if bad.any():
         position, line = _first_bad(bad, lines, first_line)
-        raise SourceFormatError(where, f"column {column!r} has a non-numeric value {cleaned.iloc[position]!r} "
-                                       f"({int(bad.sum())} such value(s))", check="values_are_numeric",
-                                line=line, line_kind=line_kind)
+        raise SourceFormatError(
+            where,
+            f"column {column!r} has a non-numeric value {cleaned.iloc[position]!r} ({int(bad.sum())} such value(s))",
+            check="values_are_numeric",
+            line=line,
+            line_kind=line_kind,
+        )
     numbers = numbers.astype("float64")
     infinite = pd.Series(np.isinf(numbers.to_numpy()), index=numbers.index)
     if infinite.any():
         position, line = _first_bad(infinite, lines, first_line)
-        raise SourceFormatError(where, f"column {column!r} has an infinite value {cleaned.iloc[position]!r} "
-                                       f"({int(infinite.sum())} such value(s))", check="values_are_finite",
-                                line=line, line_kind=line_kind)
+        raise SourceFormatError(
+            where,
+            f"column {column!r} has an infinite value {cleaned.iloc[position]!r} ({int(infinite.sum())} such value(s))",
+            check="values_are_finite",
+            line=line,
+            line_kind=line_kind,
+        )
     return numbers
 
 
-def to_date(text: pd.Series, where: str, column: str, first_line: int = 2, lines: pd.Series | None = None,
-            line_kind: str = "line") -> pd.Series:
+def to_date(
+    text: pd.Series,
+    where: str,
+    column: str,
+    first_line: int = 2,
+    lines: pd.Series | None = None,
+    line_kind: str = "line",
+) -> pd.Series:
     """Parse exact ISO dates ('YYYY-MM-DD', or with 'T00:00:00'); anything else is an error, a blank is null.
 
     A blank key date is left for the expectation suites (not-null on the key) to reject with the whole batch.
@@ -71,9 +91,13 @@ def to_date(text: pd.Series, where: str, column: str, first_line: int = 2, lines
     bad = cleaned.notna() & dates.isna()
     if bad.any():
         position, line = _first_bad(bad, lines, first_line)
-        raise SourceFormatError(where, f"column {column!r} has an invalid date {cleaned.iloc[position]!r} "
-                                       "(expected YYYY-MM-DD)", check="dates_are_valid", line=line,
-                                line_kind=line_kind)
+        raise SourceFormatError(
+            where,
+            f"column {column!r} has an invalid date {cleaned.iloc[position]!r} (expected YYYY-MM-DD)",
+            check="dates_are_valid",
+            line=line,
+            line_kind=line_kind,
+        )
     return dates.dt.date
 
 
@@ -83,9 +107,10 @@ def decode_text(content: bytes, where: str, line_of: Callable[[int], int] = lamb
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = content[:exc.start].count(b"\n") + 1
-        raise SourceFormatError(where, f"byte 0x{content[exc.start]:02x} is not UTF-8 text", check="text_is_utf8",
-                                line=line_of(line)) from exc
+        line = content[: exc.start].count(b"\n") + 1
+        raise SourceFormatError(
+            where, f"byte 0x{content[exc.start]:02x} is not UTF-8 text", check="text_is_utf8", line=line_of(line)
+        ) from exc
 
 
 def _fields_per_line(content: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -123,9 +148,13 @@ def read_cells(content: bytes, where: str, body_first_line: int = 2) -> pd.DataF
     wrong = np.flatnonzero((counts != header_fields) & ~blank)
     if len(wrong):
         line = int(wrong[0]) + 1
-        raise SourceFormatError(where, f"the line has {counts[wrong[0]]} field(s), the header {header_fields} "
-                                       f"({len(wrong)} such line(s); a line cut short or an extra field)",
-                                check="fields_match_header", line=file_line(line))
+        raise SourceFormatError(
+            where,
+            f"the line has {counts[wrong[0]]} field(s), the header {header_fields} "
+            f"({len(wrong)} such line(s); a line cut short or an extra field)",
+            check="fields_match_header",
+            line=file_line(line),
+        )
     table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     table.columns = [str(name).strip() for name in table.columns]
     data_lines = np.flatnonzero(~blank[1:]) + 2  # the text's lines holding a row, in order
@@ -138,7 +167,8 @@ def read_json(path: Path) -> object:
     try:
         return json.loads(path.read_bytes())
     except json.JSONDecodeError as exc:
-        raise SourceFormatError(str(path), f"invalid or truncated JSON ({exc.msg})", check="json_is_valid",
-                                line=exc.lineno) from exc
+        raise SourceFormatError(
+            str(path), f"invalid or truncated JSON ({exc.msg})", check="json_is_valid", line=exc.lineno
+        ) from exc
     except UnicodeDecodeError as exc:
         raise SourceFormatError(str(path), f"not UTF-8 text ({exc.reason})", check="text_is_utf8") from exc
