@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     # one declaration each of the two --db meanings, shared by the subcommands as argparse parents
     build_db = argparse.ArgumentParser(add_help=False)
     build_db.add_argument(
+        "-v", "--verbose", action="store_true", help="also print dbt's line per model and test, and Dagster's detail"
+    )
+    build_db.add_argument(
         "--db",
         type=Path,
         default=None,
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         "at 1998-10, 2001-09, 2008-10, ... next to calm stretches.",
     )
     history.add_argument("--data-dir", type=Path, required=True, help="a full-history data directory")
+    history.add_argument("-v", "--verbose", action="store_true", help="as for run")
     history.add_argument(
         "--db",
         type=Path,

@@ -12,6 +12,7 @@ from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
+STRESSWATCH = Path(sys.executable).with_name("stresswatch")  # the console script a user types
 RAW = [table.qualified for table in RAW_TABLES.values()]
 RAW_TABLES_BY_FOLDER = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions"}
 
@@ -79,11 +80,24 @@ def test_run_builds_every_indicator_mart_non_empty(built_db):
             assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
 
 
-def test_run_prints_the_stress_summary(tmp_path, capsys):
-    assert run_cli("run", "--db", str(tmp_path / "w.duckdb")) == 0
-    out = capsys.readouterr().out
+def test_run_prints_a_short_progress_and_ends_with_the_stress_summary(tmp_path):
+    # the console script a user types, its output as the terminal gets it (stdout and stderr, child processes too)
+    done = subprocess.run(
+        [str(STRESSWATCH), "run", "--db", str(tmp_path / "w.duckdb")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout + done.stderr
+    lines = out.splitlines()
+    assert len(lines) <= 60, out  # was 280: dbt's line per node, each alert, warnings twice, a PySpark warning
     assert "Stress summary" in out
     assert "S&P 500    6,845.50 on 2025-12-31" in out and "VIX           14.95 on 2025-12-31" in out
+    assert lines[-1].startswith("Evening report: ") and "Market stress on 2025-12-31: -0.83  CALM" in out
+    assert "START sql" not in out and "Warning" not in out  # dbt's node lines only with --verbose
+    assert "dbt build: 29 models and seeds built, 61 data tests passed or warned" in out
+    # each stale source once, with its age and its limit, and the one note that the sample is a fixed snapshot
+    [prices] = [line for line in lines if line.startswith("warning: prices: staleness")]
+    assert "newest 2025-12-31, " in prices and " days old; " in prices and "was due (each NYSE session's" in prices
+    assert out.count("staleness is expected on the bundled sample") == 1
 
     # the run is recorded on the persistent instance beside the warehouse, which `make dev` and the UI read
     import dagster as dg
@@ -95,12 +109,14 @@ def test_run_prints_the_stress_summary(tmp_path, capsys):
     assert materialized.records and materialized.records[0].run_id == run.run_id
 
 
-def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path):
+def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path, capfd):
     db = tmp_path / "again.duckdb"
     copy_warehouse(built_db, db)
     before = {table: table_snapshot(db, table) for table in RAW}
-    assert run_cli("run", "--db", str(db)) == 0
+    assert run_cli("run", "--db", str(db), "--verbose") == 0
     assert {table: table_snapshot(db, table) for table in RAW} == before
+    # --verbose: dbt's own line per node (written by the step's process, so read at the file descriptor)
+    assert "OK created sql table model marts.fct_market_stress_daily" in capfd.readouterr().out
 
 
 def test_a_missing_data_dir_is_a_one_line_error(tmp_path, capsys):
@@ -146,9 +162,6 @@ def test_a_backfill_with_its_ends_reversed_is_refused_before_any_run(tmp_path, c
     assert run_cli("backfill", "--from", "2025-11-21", "--to", "2025-11-17", "--db", str(db)) == 2
     assert "--to 2025-11-17 is before --from 2025-11-21" in capsys.readouterr().err
     assert not db.exists() and not (tmp_path / ".dagster").exists()  # nothing was started
-
-
-STRESSWATCH = Path(sys.executable).with_name("stresswatch")  # the console script a user types
 
 
 def test_version_prints_the_installed_release():

@@ -5,22 +5,27 @@ from __future__ import annotations
 import os
 import subprocess
 from importlib.metadata import version
+from pathlib import Path
 
-import dagster_dbt.core.resource as dagster_dbt_resource
 import pytest
 
 from orchestration.defs.dbt_setup import dbt_resource, keep_partial_parse, prune_run_targets
 
 
-def test_the_dbt_resource_knows_its_version_without_asking_pypi(monkeypatch):
-    # dagster-dbt's own resource runs `dbt --version`, which fetches the latest releases from pypi.org on every run
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError(f"unexpected subprocess {args}")
-
-    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)  # imported there by name
+def test_the_dbt_executable_answers_its_version_without_asking_pypi():
+    # dagster-dbt runs `<dbt_executable> --version` before every run; dbt's own answer fetches the latest releases
+    # from pypi.org. Ours answers from the installed package, with every proxy pointing at a closed port
     resource = dbt_resource()
-    assert str(resource._cli_version) == version("dbt-core")
+    assert Path(resource.dbt_executable).name == "stresswatch-dbt"
+    dead = "http://127.0.0.1:9"
+    done = subprocess.run(
+        [resource.dbt_executable, "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "https_proxy": dead, "http_proxy": dead},
+    )
+    assert done.stdout == f"Core:\n  - installed: {version('dbt-core')}\n"
     assert resource._initialize_dbt_core_adapter(["build"]) is None  # no in-process adapter: nothing reads it
 
 

@@ -32,6 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
         None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
     )
     keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
+    echo_dbt_output: bool = True  # dbt's per-node lines on stdout (the compute log); the CLI's quiet run sets False
     writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse
 
     _settings: RunSettings | None = PrivateAttr(default=None)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.settings import DEFAULT_DB_PATH, resolve_settings
+from orchestration.ingest.freshness import STALENESS_CHECK
+from orchestration.settings import DEFAULT_DB_PATH, SAMPLE_DATA_DIR, resolve_settings
 
 
 def failure_reason(result) -> str:
@@ -56,10 +57,12 @@ def _run_config(args: argparse.Namespace, run) -> dict:
         "claims_file": str(args.claims) if getattr(args, "claims", None) else None,
         "accepted_moves": str(run.accepted_moves),
         "keep_failed_build": run.keep_failed_build,
+        "echo_dbt_output": bool(getattr(args, "verbose", False)),
     }
     if getattr(args, "backfill_from", None):
         config.update(backfill_from=args.backfill_from.isoformat(), backfill_to=args.backfill_to.isoformat())
-    return {"loggers": {"progress": {}}, "resources": {"warehouse": {"config": config}}}
+    verbose = {"verbose": bool(getattr(args, "verbose", False))}
+    return {"loggers": {"progress": {"config": verbose}}, "resources": {"warehouse": {"config": config}}}
 
 
 def _record_accepted(args: argparse.Namespace, run) -> None:
@@ -106,8 +109,15 @@ def command_run(args: argparse.Namespace) -> int:
     published = engine != "spark" and _published_by(run.db_path, result.run_id)
     from orchestration.defs.run_failures import load_warnings
 
-    for warning in load_warnings(result.all_events):  # a failed run's build, with its load log, is removed
+    warnings = load_warnings(result.all_events)  # a failed run's build, with its load log, is removed
+    for warning in warnings:
         print(f"warning: {warning}")
+    if (
+        run.mode == "replay"
+        and run.data_dir.resolve() == SAMPLE_DATA_DIR.resolve()
+        and any(STALENESS_CHECK in warning for warning in warnings)
+    ):
+        print("(staleness is expected on the bundled sample: a fixed snapshot of real data, not tonight's)")
     if not (result.success and (engine == "spark" or published)):  # a skipped publish step is no success
         return _report_failure(run, engine, result, published)
     if engine == "spark":
@@ -220,7 +230,15 @@ def command_history(args: argparse.Namespace) -> int:
     # beside the default warehouse, not beside the data (which may be read-only or shared)
     db = args.db or DEFAULT_DB_PATH.with_name("stresswatch-history.duckdb")
     code = command_run(
-        argparse.Namespace(db=db, data_dir=args.data_dir, mode="replay", full_reload=False, claims=None, timings=None)
+        argparse.Namespace(
+            db=db,
+            data_dir=args.data_dir,
+            mode="replay",
+            full_reload=False,
+            claims=None,
+            timings=None,
+            verbose=getattr(args, "verbose", False),
+        )
     )
     if code != 0:
         return code

@@ -14,6 +14,7 @@ from orchestration.ingest.market_calendar import NEW_YORK, last_sessions, previo
 from orchestration.settings import DBT_PROJECT_DIR
 
 SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
+STALENESS_CHECK = "staleness"  # the suites' name for the expectation on each table's newest date
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,10 @@ def freshness_verdict(family: str, newest: date | None, now: datetime, table: st
     if newest >= due:
         return True, f"{table} has data through {newest}; {due} was due ({deadline.describe()})"
     return False, f"{table} is stale: data through {newest}, {due} was due ({deadline.describe()})"
+
+
+def lateness(family: str, newest: date, now: datetime) -> str:
+    """A stale source in a sentence with its age and its limit: 'newest 2025-12-31, 334 days old; ...'."""
+    deadline = deadlines()[family]
+    age = (now.astimezone(ZoneInfo(NEW_YORK)).date() - newest).days
+    return f"newest {newest}, {age} days old; {deadline.due_date(now)} was due ({deadline.describe()})"

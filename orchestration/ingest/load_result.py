@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from orchestration.ingest.freshness import STALENESS_CHECK
 from orchestration.ingest.validation import Failure, SplitsFailures, ValidationReport
-
-STALENESS_CHECK = "staleness"
 
 
 class LoadError(RuntimeError):

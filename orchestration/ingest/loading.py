@@ -219,8 +219,6 @@ def load_source(
         failures = merge_reports(reports)
         warnings = [failure for failure in failures if failure.severity == "warn"]
         validation_s = sum(report.seconds for report in reports)
-        for warning in warnings:
-            progress(f"{client.family}: warning: {warning.describe()}")
         con.begin()  # the one transaction that changes raw
         if staged:
             check_relation_keys(con, table, staging_table(table))
@@ -258,6 +256,7 @@ def load_source(
     progress(
         f"{client.family}: {rows_in:,} rows read, {totals.inserted:,} new, {totals.updated:,} changed, "
         f"{totals.unchanged:,} unchanged ({seconds:.1f} s, validation {validation_s:.1f} s)"
+        + (f", {len(warnings)} warning(s): listed when the run ends" if warnings else "")
     )
     if totals.kept_known:
         progress(f"{client.family}: {totals.kept_known:,} empty incoming value(s) left the value raw already held")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from orchestration.ingest.freshness import deadlines
+from orchestration.ingest.freshness import STALENESS_CHECK, deadlines, lateness
 from orchestration.ingest.market_calendar import NEW_YORK
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
 from orchestration.ingest.raw_tables import RawTable
@@ -254,6 +254,9 @@ class ValidationGate:
             config = result.expectation_config
             exception = (result.exception_info or {}).get("exception_message") if result.exception_info else None
             examples = _examples(result.result or {}, key_columns) or ((f"error: {exception}",) if exception else ())
+            observed = (result.result or {}).get("observed_value")
+            if (config.meta or {}).get("check") == STALENESS_CHECK and observed is not None:
+                examples = (lateness(family, pd.Timestamp(observed).date(), now),)
             report.failures.append(
                 Failure(
                     check=(config.meta or {}).get("check", config.type),

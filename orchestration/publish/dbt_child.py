@@ -24,6 +24,13 @@ def bind_to_parent() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        # dagster-dbt asks the executable's version before every run; dbt's own answer also asks PyPI for the latest
+        # release (a network call and about 2 s), so the installed package answers, in dbt's format
+        from importlib.metadata import version
+
+        print(f"Core:\n  - installed: {version('dbt-core')}")
+        return
     bind_to_parent()
     dbt = Path(sys.executable).with_name("dbt")
     os.execv(dbt, [str(dbt), *sys.argv[1:]])

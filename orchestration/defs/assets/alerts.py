@@ -12,7 +12,10 @@ def stress_alerts_sent(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     """Each new alert of marts.fct_stress_alerts once, and a retraction for a sent one the marts no longer hold: to
     the log, and as JSON to the webhook when one is set (a webhook that is down keeps them for the next run)."""
     run = warehouse.settings()
-    done = deliver_alerts(run.db_path, run.webhook_url, log=context.log.info)
+    # each message at debug level (the UI and `run --verbose` show them; `stresswatch status` lists the alerts)
+    done = deliver_alerts(run.db_path, run.webhook_url, log=context.log.debug)
+    where = f"posted to {mask_url(run.webhook_url)}" if run.webhook_url else "logged (no webhook set)"
+    context.log.info(f"{len(done.sent)} new alert(s) and {len(done.retracted)} retraction(s) {where}")
     if done.pending:
         context.log.warning(f"{done.pending} alert message(s) not delivered; the next run sends them")
     return dg.MaterializeResult(

@@ -1,6 +1,9 @@
 """The dbt project as Dagster assets: staging, intermediate and mart models, built by one `dbt build` per run."""
 
+import contextlib
+import io
 import json
+import sys
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -9,6 +12,8 @@ from orchestration.defs.dbt_setup import dbt_project, keep_partial_parse, prune_
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
 from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
+
+DBT_LINES_ON_FAILURE = 40  # the tail of dbt's output a quiet run shows when the build fails
 
 
 @dbt_assets(manifest=require_manifest(), project=dbt_project)
@@ -39,8 +44,22 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         # the build file reaches the dbt subprocess as a var, never through this process's environment
         args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
     invocation = dbt.cli(args, context=context)
+    # dagster-dbt writes every dbt event line to stdout: kept for the UI's compute log and `run --verbose`; the
+    # terminal otherwise shows the steps' progress, and dbt's own lines only when the build fails
+    captured = io.StringIO()
+    terminal = sys.stdout
+    echo = contextlib.nullcontext() if warehouse.echo_dbt_output else contextlib.redirect_stdout(captured)
     try:
-        yield from invocation.stream()
+        built = tested = 0
+        with echo:
+            for event in invocation.stream():
+                built += isinstance(event, dg.Output | dg.AssetMaterialization)
+                tested += isinstance(event, dg.AssetCheckResult)
+                yield event
+        context.log.info(f"dbt build: {built} models and seeds built, {tested} data tests passed or warned")
+    except Exception:
+        terminal.write("".join(captured.getvalue().splitlines(keepends=True)[-DBT_LINES_ON_FAILURE:]))
+        raise
     finally:
         prune_run_targets(context.op_execution_context.op.name)
     if run.engine != "spark":  # the spark target's profile would invalidate the DuckDB runs' partial parse
