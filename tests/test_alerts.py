@@ -56,6 +56,10 @@ def alerts_warehouse(path, count: int):
             "create table marts.fct_stress_alerts (alert_date date, rule_id varchar, subject varchar, "
             "metric varchar, observed_value double, threshold double, severity varchar, message varchar)"
         )
+        # the index dates the evening: the sender reads it, and a warehouse without it is an error
+        con.execute(
+            "create table marts.fct_market_stress_daily as select date '2026-01-02' as obs_date, 0.5 as stress_index"
+        )
         for number in range(count):
             con.execute(
                 "insert into marts.fct_stress_alerts values (date '2026-01-02', 'vix_above_20', $s, "
@@ -123,6 +127,14 @@ def test_a_receiver_slower_than_the_timeout_gets_each_alert_once(tmp_path, webho
     assert sorted(a["subject"] for a in received) == ["VIX0", "VIX1"]
     statuses = [json.loads(line)["status"] for line in ledger_path_for(db).read_text().splitlines()]
     assert statuses == ["unconfirmed", "unconfirmed"]
+
+
+def test_a_published_warehouse_without_the_index_is_an_error_naming_it(tmp_path):
+    db = alerts_warehouse(tmp_path / "w.duckdb", 1)
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop table marts.fct_market_stress_daily")
+    with pytest.raises(duckdb.CatalogException, match="fct_market_stress_daily does not exist"):
+        deliver_alerts(db, None, log=lambda line: None)
 
 
 def test_a_webhook_that_is_down_keeps_the_alerts_and_no_log_line_shows_its_path(tmp_path, webhook):

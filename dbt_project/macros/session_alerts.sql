@@ -2,9 +2,9 @@
     are recomputed only for the sessions the last equity build rewrote (its newest _built_at); every other rule reads a
     series small enough to recompute whole on each run. An edit to the seeds the rules read recomputes every alert. -#}
 
-{#- the rule ids of the model's volume_observations and breach_observations, the CTEs that read sessions_in_scope -#}
-{% macro session_alert_rules() %}
-    {{ return(['volume_spike', 'sma_200d_breach']) }}
+{#- the metrics of the model's volume_observations and breach_observations, the CTEs that read sessions_in_scope -#}
+{% macro session_alert_metrics() %}
+    {{ return(['rel_volume_30d', 'is_sma_200d_breach']) }}
 {% endmacro %}
 
 {% macro newest_equity_sessions() %}
@@ -55,11 +55,11 @@
 {% macro delete_recomputed_alerts() %}
     {%- if is_incremental() -%}
         {%- if alerts_recompute_sessions_only() -%}
-            {%- set rules = "'" ~ session_alert_rules() | join("', '") ~ "'" -%}
-            delete from {{ this }} where rule_id not in ({{ rules }});
+            {%- set metrics = "'" ~ session_alert_metrics() | join("', '") ~ "'" -%}
+            delete from {{ this }} where metric not in ({{ metrics }});
             delete from {{ this }} as alerts
             using ({{ newest_equity_sessions() }}) as recomputed
-            where alerts.rule_id in ({{ rules }})
+            where alerts.metric in ({{ metrics }})
                 and alerts.subject = recomputed.symbol
                 and alerts.alert_date = recomputed.trade_date
         {%- else -%}

@@ -36,7 +36,7 @@ volatility as (
     from equity
     where symbol = 'VIX'
     union all
-    select trade_date, 'spx_realized_vol', realized_vol_20d_pct
+    select trade_date, 'spx_realized_vol' as component, realized_vol_20d_pct
     from equity
     where symbol = '^GSPC' and realized_vol_20d_pct is not null
 ),
@@ -48,11 +48,11 @@ stocks as (
     from equity
     where symbol = '^GSPC' and drawdown_252d_pct is not null
     union all
-    select trade_date, 'spx_below_sma_200d', -100 * (close / sma_200d - 1)
+    select trade_date, 'spx_below_sma_200d' as component, -100 * (close / sma_200d - 1)
     from equity
     where symbol = '^GSPC' and sma_200d is not null
     union all
-    select trade_date, 'financials_drawdown', -drawdown_252d_pct
+    select trade_date, 'financials_drawdown' as component, -drawdown_252d_pct
     from equity
     where symbol = 'XLF' and drawdown_252d_pct is not null
 ),
@@ -62,7 +62,7 @@ systemic as (
     from systemic_risk
     where absorption_shift_z is not null
     union all
-    select obs_date, 'turbulence', turbulence_20d
+    select obs_date, 'turbulence' as component, turbulence_20d
     from systemic_risk
     where turbulence_20d is not null
 ),
@@ -124,17 +124,17 @@ fred_components as (
     from fred_windows
     where series_id = 'BAMLH0A0HYM2'
     union all
-    select basis, obs_date, first_public_on, 'ig_oas_level', 100 * value
+    select basis, obs_date, first_public_on, 'ig_oas_level' as component, 100 * value
     from fred_windows
     where series_id = 'BAMLC0A0CM'
     union all
     -- the Treasury market's own volatility: the safe asset moving is stress (what the MOVE index prices)
-    select basis, obs_date, first_public_on, 'ust_10y_realized_vol', realized_vol_bp
+    select basis, obs_date, first_public_on, 'ust_10y_realized_vol' as component, realized_vol_bp
     from fred_windows
     where series_id = 'DGS10' and realized_vol_bp is not null
     union all
     -- inflation expectations unanchoring either way
-    select basis, obs_date, first_public_on, 'breakeven_move_20d', abs(100 * (value - value_20_sessions_earlier))
+    select basis, obs_date, first_public_on, 'breakeven_move_20d' as component, abs(100 * (value - value_20_sessions_earlier))
     from fred_windows
     where series_id = 'T10YIE' and value_20_sessions_earlier is not null
 ),

@@ -10,7 +10,8 @@
 }}
 
 -- Every crossing of a rule in the stress_thresholds seed: the day a metric moves past its threshold (not every day
--- it stays there), the day an event flag turns on, or the day the stress regime changes.
+-- it stays there), the day an event flag turns on, or the day the stress regime changes. The CTEs below compute the
+-- metrics; the rules (id, metric, subject, comparator, threshold, severity, text) are only the seed's rows.
 with
 
 thresholds as (
@@ -63,7 +64,7 @@ priced_assets as (
 
 vix_observations as (
     select
-        'vix_above_20' as rule_id,
+        'vix_close' as metric,
         trade_date as alert_date,
         'VIX' as subject,
         close as observed_value,
@@ -90,7 +91,7 @@ volume_episodes as (
 
 volume_observations as (
     select
-        'volume_spike' as rule_id,
+        'rel_volume_30d' as metric,
         priced_assets.trade_date as alert_date,
         priced_assets.symbol as subject,
         volume_episodes.rel_volume_30d as observed_value,
@@ -106,7 +107,7 @@ volume_observations as (
 breach_observations as (
     -- is_sma_200d_breach already marks the crossing day
     select
-        'sma_200d_breach' as rule_id,
+        'is_sma_200d_breach' as metric,
         trade_date as alert_date,
         symbol as subject,
         case when is_sma_200d_breach then 1.0 else 0.0 end as observed_value,
@@ -118,7 +119,7 @@ breach_observations as (
 
 credit_observations as (
     select
-        'hy_oas_widening_3d' as rule_id,
+        'hy_oas_change_3d_bp' as metric,
         obs_date as alert_date,
         'US high yield' as subject,
         hy_oas_change_3d_bp as observed_value,
@@ -130,7 +131,7 @@ credit_observations as (
 
 rates_observations as (
     select
-        'ust_10y_52w_high' as rule_id,
+        'is_ust_10y_52w_high' as metric,
         obs_date as alert_date,
         '10-year Treasury' as subject,
         case when is_ust_10y_52w_high then 1.0 else 0.0 end as observed_value,
@@ -143,7 +144,7 @@ rates_observations as (
 auction_observations as (
     -- every auction stands alone, with the threshold for its term
     select
-        'weak_auction' as rule_id,
+        'bid_to_cover' as metric,
         auction_date as alert_date,
         security_term || ' ' || security_type || ' ' || cusip as subject,
         bid_to_cover as observed_value,
@@ -156,7 +157,7 @@ auction_observations as (
 inflation_observations as (
     -- period-dated data alerts on the day it was public (and is delivered then), naming its period
     select
-        'core_cpi_above_3' as rule_id,
+        'core_cpi_yoy_pct' as metric,
         core_cpi_published_date as alert_date,
         'core CPI of ' || cast(month as {{ dbt.type_string() }}) as subject,
         core_cpi_yoy_pct as observed_value,
@@ -169,7 +170,7 @@ inflation_observations as (
 margin_observations as (
     -- each quarter's change is its own event
     select
-        'gross_margin_drop' as rule_id,
+        'gross_margin_change_qoq_bp' as metric,
         filed as alert_date,
         cik || ' quarter to ' || cast(period_end as {{ dbt.type_string() }}) as subject,
         gross_margin_change_qoq_bp as observed_value,
@@ -181,7 +182,7 @@ margin_observations as (
 
 losses_observations as (
     select
-        'unrealized_losses_25pct' as rule_id,
+        'unrealized_loss_to_equity_pct' as metric,
         filed as alert_date,
         cik || ' quarter to ' || cast(period_end as {{ dbt.type_string() }}) as subject,
         unrealized_loss_to_equity_pct as observed_value,
@@ -222,7 +223,7 @@ regime_levels as (
 
 regime_observations as (
     select
-        'regime_change' as rule_id,
+        'regime' as metric,
         obs_date as alert_date,
         'stress index' as subject,
         cast(level as double) as observed_value,
@@ -245,11 +246,12 @@ observations as (
 ),
 
 rules_applied as (
+    -- a rule is one row of the seed: every rule on a metric computed here fires, whatever its id
     select
         observations.alert_date,
-        observations.rule_id,
+        thresholds.rule_id,
         observations.subject,
-        thresholds.metric,
+        observations.metric,
         thresholds.comparator,
         observations.observed_value,
         observations.previous_value,
@@ -258,7 +260,7 @@ rules_applied as (
         thresholds.description
     from observations
     inner join thresholds
-        on observations.rule_id = thresholds.rule_id
+        on observations.metric = thresholds.metric
         and thresholds.subject in ('*', observations.subject)
 ),
 
@@ -284,10 +286,10 @@ final as (
         observed_value,
         threshold,
         -- rising stress is the alert; a regime left behind is information
-        case when rule_id = 'regime_change' and observed_value < previous_value then 'info' else severity end
+        case when metric = 'regime' and observed_value < previous_value then 'info' else severity end
             as severity,
         case
-            when rule_id = 'regime_change'
+            when metric = 'regime'
                 then description || ': from '
                     || case cast(previous_value as integer) when 0 then 'calm' when 1 then 'elevated' when 2 then 'stressed' else 'severe' end
                     || ' to '
