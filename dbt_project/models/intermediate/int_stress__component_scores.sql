@@ -46,9 +46,11 @@ moments as (
         cast(history_sum as double) / history_sessions as history_mean,
         case
             when history_sessions > 1
-                then (cast(history_sum_of_squares as double)
-                      - cast(history_sum as double) * cast(history_sum as double) / history_sessions)
-                    / (history_sessions - 1)
+                then (
+                    cast(history_sum_of_squares as double)
+                    - cast(history_sum as double) * cast(history_sum as double) / history_sessions
+                )
+                / (history_sessions - 1)
         end as history_variance
     from expanding
 ),

@@ -93,7 +93,7 @@ fred_values as (
         -- was published: FRED's timetable dates it instead
         case
             when first_releases.first_public_on
-                <= cast({{ dbt.dateadd('day', var('vintage_max_publication_lag_days'), 'observations.obs_date') }} as date)
+                <= cast({{ dbt.dateadd('day', var('vintage_max_publication_lag_days'), 'observations.obs_date') }} as date)  -- noqa: LT05
                 then first_releases.first_public_on
         end as first_public_on
     from observations
@@ -114,7 +114,8 @@ fred_changes as (
 fred_windows as (
     select
         *,
-        {{ trailing_stddev('change_1d_bp', 'obs_date', var('realized_vol_returns'), 'basis, series_id') }} as realized_vol_bp
+        {{ trailing_stddev('change_1d_bp', 'obs_date', var('realized_vol_returns'), 'basis, series_id') }}
+            as realized_vol_bp
     from fred_changes
 ),
 
@@ -134,7 +135,9 @@ fred_components as (
     where series_id = 'DGS10' and realized_vol_bp is not null
     union all
     -- inflation expectations unanchoring either way
-    select basis, obs_date, first_public_on, 'breakeven_move_20d' as component, abs(100 * (value - value_20_sessions_earlier))
+    select
+        basis, obs_date, first_public_on, 'breakeven_move_20d' as component,
+        abs(100 * (value - value_20_sessions_earlier)) as value
     from fred_windows
     where series_id = 'T10YIE' and value_20_sessions_earlier is not null
 ),
@@ -168,7 +171,8 @@ fred_newest_public as (
 public_values as (
     select basis, obs_date, component, value from session_values
     union all
-    select basis, obs_date, component, value from fred_newest_public where newest_first = 1
+    select basis, obs_date, component, value from fred_newest_public
+    where newest_first = 1
 ),
 
 final as (
@@ -178,9 +182,9 @@ final as (
         component,
         case component
             {%- for category, components in var('stress_categories').items() %}
-            {%- for component in components %}
-            when '{{ component }}' then '{{ category }}'
-            {%- endfor %}
+                {%- for component in components %}
+                    when '{{ component }}' then '{{ category }}'
+                {%- endfor %}
             {%- endfor %}
         end as category,
         value

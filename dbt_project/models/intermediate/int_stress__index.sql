@@ -14,10 +14,14 @@ components as (
     select distinct basis, component from {{ ref('int_stress__component_values') }}
 ),
 
+bases as (
+    select distinct basis from components
+),
+
 index_days as (
     select bases.basis, equity.trade_date as obs_date
     from {{ ref('fct_equity_daily') }} as equity
-    cross join (select distinct basis from components) as bases
+    cross join bases
     where equity.symbol = 'VIX'
 ),
 
@@ -53,9 +57,9 @@ pivoted as (
         index_days.basis,
         index_days.obs_date,
         {%- for components_of_category in categories.values() %}
-        {%- for component in components_of_category %}
-        max(case when current_scores.component = '{{ component }}' then current_scores.score end) as z_{{ component }},
-        {%- endfor %}
+            {%- for component in components_of_category %}
+                max(case when current_scores.component = '{{ component }}' then current_scores.score end) as z_{{ component }},  -- noqa: LT05
+            {%- endfor %}
         {%- endfor %}
         count(current_scores.score) as n_components
     from index_days
@@ -69,11 +73,11 @@ category_scores as (
     select
         *,
         {%- for category, components_of_category in categories.items() %}
-        ({% for component in components_of_category %}coalesce(z_{{ component }}, 0){% if not loop.last %} + {% endif %}{% endfor %})
-            / nullif({% for component in components_of_category %}(case when z_{{ component }} is not null then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}, 0)
-            as score_{{ category }},
+            ({% for component in components_of_category %}coalesce(z_{{ component }}, 0){% if not loop.last %} + {% endif %}{% endfor %})  -- noqa: LT05
+            / nullif({% for component in components_of_category %}(case when z_{{ component }} is not null then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}, 0)  -- noqa: LT05
+                as score_{{ category }},
         {%- endfor %}
-        {% for category in categories %}(case when {% for component in categories[category] %}z_{{ component }} is not null{% if not loop.last %} or {% endif %}{% endfor %} then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}
+        {% for category in categories %}(case when {% for component in categories[category] %}z_{{ component }} is not null{% if not loop.last %} or {% endif %}{% endfor %} then 1 else 0 end){% if not loop.last %} + {% endif %}{% endfor %}  -- noqa: LT05
             as n_categories
     from pivoted
 ),
@@ -83,7 +87,7 @@ indexed as (
         *,
         case
             when n_categories >= {{ var('stress_min_categories', 3) }}
-                then ({% for category in categories %}coalesce(score_{{ category }}, 0){% if not loop.last %} + {% endif %}{% endfor %}) / n_categories
+                then ({% for category in categories %}coalesce(score_{{ category }}, 0){% if not loop.last %} + {% endif %}{% endfor %}) / n_categories  -- noqa: LT05
         end as stress_index
     from category_scores
 ),
@@ -104,12 +108,12 @@ final as (
         -- each component counted from the evening its value was public (int_stress__component_values)
         'value_public_on' as component_dating,
         {%- for category in categories %}
-        case when stress_index is not null then coalesce(score_{{ category }}, 0) / n_categories end as contribution_{{ category }},
+            case when stress_index is not null then coalesce(score_{{ category }}, 0) / n_categories end as contribution_{{ category }},  -- noqa: LT05
         {%- endfor %}
         {%- for components_of_category in categories.values() %}
-        {%- for component in components_of_category %}
-        z_{{ component }},
-        {%- endfor %}
+            {%- for component in components_of_category %}
+                z_{{ component }},
+            {%- endfor %}
         {%- endfor %}
         n_components,
         n_categories

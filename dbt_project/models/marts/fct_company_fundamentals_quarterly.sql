@@ -25,7 +25,8 @@ quarters as (
         cik,
         period_start,
         period_end,
-        max(case when concept = 'RevenueFromContractWithCustomerExcludingAssessedTax' then value end) as revenue_from_contracts_usd,
+        max(case when concept = 'RevenueFromContractWithCustomerExcludingAssessedTax' then value end)
+            as revenue_from_contracts_usd,
         max(case when concept = 'Revenues' then value end) as revenues_usd,
         max(case when concept = 'GrossProfit' then value end) as gross_profit_reported_usd,
         max(case when concept = 'CostOfRevenue' then value end) as cost_of_revenue_usd,
@@ -66,7 +67,8 @@ labelled as (
     select
         *,
         year(fiscal_shifted_date) as fiscal_year,
-        'Q' || cast(cast(ceil(month(fiscal_shifted_date) / 3.0) as integer) as {{ dbt.type_string() }}) as fiscal_period,
+        'Q' || cast(cast(ceil(month(fiscal_shifted_date) / 3.0) as integer) as {{ dbt.type_string() }})
+            as fiscal_period,
         100 * gross_profit_usd / nullif(revenue_usd, 0) as gross_margin_pct
     from fiscal_labels
 ),

@@ -27,9 +27,18 @@ session_windows as (
         lag(hy_oas_bp, 1) over (order by obs_date) as hy_oas_1_session_earlier_bp,
         lag(hy_oas_bp, 3) over (order by obs_date) as hy_oas_3_sessions_earlier_bp,
         lag(ig_oas_bp, 3) over (order by obs_date) as ig_oas_3_sessions_earlier_bp,
-        avg(hy_oas_bp) over (order by obs_date rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row) as hy_oas_window_mean_bp,
-        stddev_samp(hy_oas_bp) over (order by obs_date rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row) as hy_oas_window_stddev_bp,
-        count(hy_oas_bp) over (order by obs_date rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row) as n_sessions_window
+        avg(hy_oas_bp) over (
+            order by obs_date
+            rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row
+        ) as hy_oas_window_mean_bp,
+        stddev_samp(hy_oas_bp) over (
+            order by obs_date
+            rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row
+        ) as hy_oas_window_stddev_bp,
+        count(hy_oas_bp) over (
+            order by obs_date
+            rows between {{ var('hy_zscore_sessions') - 1 }} preceding and current row
+        ) as n_sessions_window
     from high_yield_sessions
 ),
 

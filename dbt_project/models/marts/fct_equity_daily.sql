@@ -19,71 +19,76 @@ bars as (
     from {{ ref('stg_prices__daily_bars') }}
 ),
 
+-- CTEs chosen by a Jinja block sit at the CTE level, not one indent deeper
+-- noqa: disable=LT02
 {% if is_incremental_on_current_columns() %}
 
-last_built as (
-    select symbol, max(trade_date) as last_trade_date
-    from {{ this }}
-    group by symbol
-),
+    last_built as (
+        select symbol, max(trade_date) as last_trade_date
+        from {{ this }}
+        group by symbol
+    ),
 
-rebased as (
+    rebased as (
     -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
     -- orchestration/ingest/price_basis.py) or corrected, so the symbol is recomputed whole
-    select last_built.symbol
-    from last_built
-    inner join {{ this }} as built
-        on built.symbol = last_built.symbol
-        and built.trade_date = last_built.last_trade_date
-    inner join bars
-        on bars.symbol = last_built.symbol
-        and bars.trade_date = last_built.last_trade_date
-    where bars.close is distinct from built.close
-),
+        select last_built.symbol
+        from last_built
+        inner join {{ this }} as built
+            on built.symbol = last_built.symbol
+            and built.trade_date = last_built.last_trade_date
+        inner join bars
+            on bars.symbol = last_built.symbol
+            and bars.trade_date = last_built.last_trade_date
+        where bars.close is distinct from built.close
+    ),
 
-recent_bars as (
+    recent_bars as (
     -- a calendar prefilter keeps this scan proportional to the new days, not to the history; a symbol with too
     -- few sessions inside it (a long halt) reads its whole history below
-    select bars.symbol, bars.trade_date
-    from bars
-    inner join last_built
-        on bars.symbol = last_built.symbol
-        and bars.trade_date <= last_built.last_trade_date
-        and bars.trade_date > cast({{ dbt.dateadd('day', -var('equity_lookback_calendar_days'), 'last_built.last_trade_date') }} as date)
-),
+        select bars.symbol, bars.trade_date
+        from bars
+        inner join last_built
+            on bars.symbol = last_built.symbol
+            and bars.trade_date <= last_built.last_trade_date
+            and bars.trade_date > cast(
+                {{ dbt.dateadd('day', -var('equity_lookback_calendar_days'), 'last_built.last_trade_date') }} as date
+            )
+    ),
 
-sessions_before_last as (
-    select
-        symbol,
-        trade_date,
-        row_number() over (partition by symbol order by trade_date desc) as sessions_back
-    from recent_bars
-),
+    sessions_before_last as (
+        select
+            symbol,
+            trade_date,
+            row_number() over (partition by symbol order by trade_date desc) as sessions_back
+        from recent_bars
+    ),
 
-windows_to_read as (
-    select
-        symbol,
-        min(case when sessions_back <= {{ var('equity_recompute_sessions') }} then trade_date end) as recompute_from,
-        case
-            when max(sessions_back) >= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
-                then min(case
-                    when sessions_back <= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}
-                        then trade_date
-                end)
-        end as read_from
-    from sessions_before_last
-    where symbol not in (select symbol from rebased)
-    group by symbol
-),
+    windows_to_read as (
+        select
+            symbol,
+            min(case when sessions_back <= {{ var('equity_recompute_sessions') }} then trade_date end)
+                as recompute_from,
+            case
+                when max(sessions_back) >= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}  -- noqa: LT05
+                    then min(case
+                            when sessions_back <= {{ var('equity_recompute_sessions') }} + {{ var('equity_lookback_sessions') }}  -- noqa: LT05
+                                then trade_date
+                        end)
+            end as read_from
+        from sessions_before_last
+        where symbol not in (select rebased.symbol from rebased)
+        group by symbol
+    ),
 
-scoped as (
-    select bars.*, windows_to_read.recompute_from
-    from bars
-    left join windows_to_read on bars.symbol = windows_to_read.symbol
-    -- a symbol without a window (new, sparse, or re-based) is read and recomputed whole
-    where windows_to_read.read_from is null
-        or bars.trade_date >= windows_to_read.read_from
-),
+    scoped as (
+        select bars.*, windows_to_read.recompute_from
+        from bars
+        left join windows_to_read on bars.symbol = windows_to_read.symbol
+        -- a symbol without a window (new, sparse, or re-based) is read and recomputed whole
+        where windows_to_read.read_from is null
+            or bars.trade_date >= windows_to_read.read_from
+    ),
 
 {% else %}
 
@@ -93,6 +98,7 @@ scoped as (
 ),
 
 {% endif %}
+-- noqa: enable=LT02
 
 windowed as (
     select
@@ -102,14 +108,38 @@ windowed as (
         volume,
         recompute_from,
         lag(close) over (partition by symbol order by trade_date) as previous_close,
-        avg(close) over (partition by symbol order by trade_date rows between {{ var('sma_short_sessions') - 1 }} preceding and current row) as mean_close_short,
-        count(close) over (partition by symbol order by trade_date rows between {{ var('sma_short_sessions') - 1 }} preceding and current row) as n_close_short,
-        avg(close) over (partition by symbol order by trade_date rows between {{ var('sma_long_sessions') - 1 }} preceding and current row) as mean_close_long,
-        count(close) over (partition by symbol order by trade_date rows between {{ var('sma_long_sessions') - 1 }} preceding and current row) as n_close_long,
-        avg(volume) over (partition by symbol order by trade_date rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding) as mean_volume_prior,
-        count(volume) over (partition by symbol order by trade_date rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding) as n_volume_prior,
-        max(close) over (partition by symbol order by trade_date rows between {{ var('drawdown_sessions') - 1 }} preceding and current row) as max_close_window,
-        count(close) over (partition by symbol order by trade_date rows between {{ var('drawdown_sessions') - 1 }} preceding and current row) as n_close_window
+        avg(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('sma_short_sessions') - 1 }} preceding and current row
+        ) as mean_close_short,
+        count(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('sma_short_sessions') - 1 }} preceding and current row
+        ) as n_close_short,
+        avg(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('sma_long_sessions') - 1 }} preceding and current row
+        ) as mean_close_long,
+        count(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('sma_long_sessions') - 1 }} preceding and current row
+        ) as n_close_long,
+        avg(volume) over (
+            partition by symbol order by trade_date
+            rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding
+        ) as mean_volume_prior,
+        count(volume) over (
+            partition by symbol order by trade_date
+            rows between {{ var('rel_volume_sessions') }} preceding and 1 preceding
+        ) as n_volume_prior,
+        max(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('drawdown_sessions') - 1 }} preceding and current row
+        ) as max_close_window,
+        count(close) over (
+            partition by symbol order by trade_date
+            rows between {{ var('drawdown_sessions') - 1 }} preceding and current row
+        ) as n_close_window
     from scoped
 ),
 
@@ -123,8 +153,14 @@ log_returns as (
 volatility as (
     select
         *,
-        stddev_samp(log_return) over (partition by symbol order by trade_date rows between {{ var('realized_vol_returns') - 1 }} preceding and current row) as stddev_log_return,
-        count(log_return) over (partition by symbol order by trade_date rows between {{ var('realized_vol_returns') - 1 }} preceding and current row) as n_log_returns
+        stddev_samp(log_return) over (
+            partition by symbol order by trade_date
+            rows between {{ var('realized_vol_returns') - 1 }} preceding and current row
+        ) as stddev_log_return,
+        count(log_return) over (
+            partition by symbol order by trade_date
+            rows between {{ var('realized_vol_returns') - 1 }} preceding and current row
+        ) as n_log_returns
     from log_returns
 ),
 
@@ -138,9 +174,14 @@ indicators as (
         100 * (close / previous_close - 1) as return_1d_pct,
         case when n_close_short = {{ var('sma_short_sessions') }} then mean_close_short end as sma_50d,
         case when n_close_long = {{ var('sma_long_sessions') }} then mean_close_long end as sma_200d,
-        case when n_volume_prior = {{ var('rel_volume_sessions') }} and mean_volume_prior > 0 then volume / mean_volume_prior end as rel_volume_30d,
-        case when n_close_window = {{ var('drawdown_sessions') }} then 100 * (close / max_close_window - 1) end as drawdown_252d_pct,
-        case when n_log_returns = {{ var('realized_vol_returns') }} then 100 * sqrt(252) * stddev_log_return end as realized_vol_20d_pct
+        case
+            when n_volume_prior = {{ var('rel_volume_sessions') }} and mean_volume_prior > 0
+                then volume / mean_volume_prior
+        end as rel_volume_30d,
+        case when n_close_window = {{ var('drawdown_sessions') }} then 100 * (close / max_close_window - 1) end
+            as drawdown_252d_pct,
+        case when n_log_returns = {{ var('realized_vol_returns') }} then 100 * sqrt(252) * stddev_log_return end
+            as realized_vol_20d_pct
     from volatility
 ),
 

@@ -17,47 +17,49 @@ equity as (
     select symbol, trade_date, close from {{ ref('fct_equity_daily') }}
 ),
 
+-- CTEs chosen by a Jinja block sit at the CTE level, not one indent deeper
+-- noqa: disable=LT02
 {% if is_incremental() %}
 
-built_years as (
-    select symbol, max(swing_year) as last_built_year
-    from {{ this }}
-    group by symbol
-),
+    built_years as (
+        select symbol, max(swing_year) as last_built_year
+        from {{ this }}
+        group by symbol
+    ),
 
-rebased as (
+    rebased as (
     -- a built swing low no longer equals the equity mart's close that day: the symbol's history was re-based (a
     -- split or dividend, orchestration/ingest/price_basis.py) or corrected, so its years are recomputed, none carried
-    select distinct built.symbol
-    from {{ this }} as built
-    inner join equity
-        on equity.symbol = built.symbol
-        and equity.trade_date = built.swing_low_date
-    where equity.close is distinct from built.swing_low
-),
+        select distinct built.symbol
+        from {{ this }} as built
+        inner join equity
+            on equity.symbol = built.symbol
+            and equity.trade_date = built.swing_low_date
+        where equity.close is distinct from built.swing_low
+    ),
 
-scoped as (
-    select equity.*
-    from equity
-    left join built_years on equity.symbol = built_years.symbol
-    where built_years.symbol is null
-        or equity.symbol in (select symbol from rebased)
-        or year(equity.trade_date) >= built_years.last_built_year
-),
+    scoped as (
+        select equity.*
+        from equity
+        left join built_years on equity.symbol = built_years.symbol
+        where built_years.symbol is null
+            or equity.symbol in (select rebased.symbol from rebased)
+            or year(equity.trade_date) >= built_years.last_built_year
+    ),
 
-carried_swings as (
-    select
-        built.symbol,
-        built.swing_year,
-        built.swing_low,
-        built.swing_low_date,
-        built.swing_high,
-        built.swing_high_date
-    from {{ this }} as built
-    inner join built_years on built.symbol = built_years.symbol
-    where built.swing_year < built_years.last_built_year
-        and built.symbol not in (select symbol from rebased)
-),
+    carried_swings as (
+        select
+            built.symbol,
+            built.swing_year,
+            built.swing_low,
+            built.swing_low_date,
+            built.swing_high,
+            built.swing_high_date
+        from {{ this }} as built
+        inner join built_years on built.symbol = built_years.symbol
+        where built.swing_year < built_years.last_built_year
+            and built.symbol not in (select rebased.symbol from rebased)
+    ),
 
 {% else %}
 
@@ -66,6 +68,7 @@ scoped as (
 ),
 
 {% endif %}
+-- noqa: enable=LT02
 
 sessions as (
     select
@@ -93,8 +96,8 @@ recomputed_swings as (
 swings as (
     select * from recomputed_swings
     {% if is_incremental() %}
-    union all
-    select * from carried_swings
+        union all
+        select * from carried_swings
     {% endif %}
 ),
 

@@ -78,10 +78,12 @@ pair_correlations as (
     select
         trade_date,
         corr(return_a_pct, return_b_pct) over (
-            partition by symbol_a, symbol_b order by trade_date rows between {{ var('megacap_corr_sessions') - 1 }} preceding and current row
+            partition by symbol_a, symbol_b order by trade_date
+            rows between {{ var('megacap_corr_sessions') - 1 }} preceding and current row
         ) as corr_window,
         count(*) over (
-            partition by symbol_a, symbol_b order by trade_date rows between {{ var('megacap_corr_sessions') - 1 }} preceding and current row
+            partition by symbol_a, symbol_b order by trade_date
+            rows between {{ var('megacap_corr_sessions') - 1 }} preceding and current row
         ) as n_sessions_window
     from pair_returns
 ),
@@ -117,7 +119,7 @@ final as (
         daily_group.group_return_2d_pct,
         daily_group.group_market_cap_usd,
         daily_group.group_market_cap_usd
-            - lag(daily_group.group_market_cap_usd, 2) over (order by daily_group.trade_date)
+        - lag(daily_group.group_market_cap_usd, 2) over (order by daily_group.trade_date)
             as group_market_cap_change_2d_usd
     from daily_group
     left join daily_correlation on daily_group.trade_date = daily_correlation.trade_date

@@ -35,9 +35,16 @@ session_windows as (
         *,
         lag(ust_10y_pct, {{ var('ust_change_sessions') }}) over (order by obs_date) as ust_10y_sessions_earlier_pct,
         -- the Treasury market's own volatility (what the MOVE index prices): the spread of its daily moves
-        {{ trailing_stddev('ust_10y_change_1d_bp', 'obs_date', var('realized_vol_returns')) }} as ust_10y_realized_vol_20d_bp,
-        max(ust_10y_pct) over (order by obs_date rows between {{ var('high_window_sessions') - 1 }} preceding and current row) as ust_10y_window_high_pct,
-        count(ust_10y_pct) over (order by obs_date rows between {{ var('high_window_sessions') - 1 }} preceding and current row) as n_sessions_window
+        {{ trailing_stddev('ust_10y_change_1d_bp', 'obs_date', var('realized_vol_returns')) }}
+            as ust_10y_realized_vol_20d_bp,
+        max(ust_10y_pct) over (
+            order by obs_date
+            rows between {{ var('high_window_sessions') - 1 }} preceding and current row
+        ) as ust_10y_window_high_pct,
+        count(ust_10y_pct) over (
+            order by obs_date
+            rows between {{ var('high_window_sessions') - 1 }} preceding and current row
+        ) as n_sessions_window
     from ten_year_changes
 ),
 

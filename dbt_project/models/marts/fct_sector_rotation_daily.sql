@@ -9,8 +9,12 @@ returns as (
     select
         symbol,
         trade_date,
-        100 * (close / lag(close, {{ var('rotation_short_sessions') }}) over (partition by symbol order by trade_date) - 1) as return_5d_pct,
-        100 * (close / lag(close, {{ var('rotation_long_sessions') }}) over (partition by symbol order by trade_date) - 1) as return_20d_pct
+        100 * (
+            close / lag(close, {{ var('rotation_short_sessions') }}) over (partition by symbol order by trade_date) - 1
+        ) as return_5d_pct,
+        100 * (
+            close / lag(close, {{ var('rotation_long_sessions') }}) over (partition by symbol order by trade_date) - 1
+        ) as return_20d_pct
     from equity
 ),
 

@@ -38,7 +38,7 @@ ratios as (
     select
         *,
         100 * (afs_unrealized_loss_usd + coalesce(htm_unrealized_loss_usd, 0))
-            / nullif(stockholders_equity_usd, 0) as unrealized_loss_to_equity_pct
+        / nullif(stockholders_equity_usd, 0) as unrealized_loss_to_equity_pct
     from reported
 ),
 
@@ -52,7 +52,7 @@ final as (
         unrealized_loss_to_equity_pct,
         filed,
         unrealized_loss_to_equity_pct
-            - lag(unrealized_loss_to_equity_pct) over (partition by cik order by period_end) as change_qoq_pp
+        - lag(unrealized_loss_to_equity_pct) over (partition by cik order by period_end) as change_qoq_pp
     from ratios
 )
 

@@ -14,7 +14,8 @@ remaining_terms as (
     -- "9-Year 10-Month" -> 9.83 years (null for a bill's weeks or days)
     select
         *,
-        nullif(coalesce(try_cast(regexp_extract(security_term, '([0-9]+)-Year', 1) as integer), 0)
+        nullif(
+            coalesce(try_cast(regexp_extract(security_term, '([0-9]+)-Year', 1) as integer), 0)
             + coalesce(try_cast(regexp_extract(security_term, '([0-9]+)-Month', 1) as integer), 0) / 12.0, 0)
             as remaining_years
     from auctions
@@ -32,14 +33,14 @@ demand_shares as (
         case
             when security_type = 'Bill' then security_term
             else coalesce(case
-                when remaining_years <= 2 then '2-Year'
-                when remaining_years <= 3 then '3-Year'
-                when remaining_years <= 5 then '5-Year'
-                when remaining_years <= 7 then '7-Year'
-                when remaining_years <= 10 then '10-Year'
-                when remaining_years <= 20 then '20-Year'
-                when remaining_years <= 30 then '30-Year'
-            end, security_term)
+                    when remaining_years <= 2 then '2-Year'
+                    when remaining_years <= 3 then '3-Year'
+                    when remaining_years <= 5 then '5-Year'
+                    when remaining_years <= 7 then '7-Year'
+                    when remaining_years <= 10 then '10-Year'
+                    when remaining_years <= 20 then '20-Year'
+                    when remaining_years <= 30 then '30-Year'
+                end, security_term)
         end as peer_term,
         offering_amount_usd,
         bid_to_cover,

@@ -13,7 +13,8 @@ renamed as (
         unit,
         period_start,
         period_end,
-        case when period_start is not null then {{ dbt.datediff('period_start', 'period_end', 'day') }} end as period_days,
+        case when period_start is not null then {{ dbt.datediff('period_start', 'period_end', 'day') }} end  -- noqa: LT05
+            as period_days,
         value,
         accession,
         fiscal_year,
