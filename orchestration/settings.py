@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# In a clone the project's files sit beside the package and the warehouse in warehouse/. An installed wheel carries
+# the same files read-only as the package `stresswatch_project` (pyproject's package-dir) and builds in warehouse/
+# under the directory the command runs in; dbt's own output then goes there too, never into site-packages.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
+IN_CLONE = (_PACKAGE_PARENT / "dbt_project" / "dbt_project.yml").is_file()
+PROJECT_ROOT = _PACKAGE_PARENT if IN_CLONE else _PACKAGE_PARENT / "stresswatch_project"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
-SAMPLE_DATA_DIR = WAREHOUSE_DIR / "sample"
-CALIBRATION_DIR = WAREHOUSE_DIR / "calibration"  # published stress indexes up to 2011: yardsticks, never inputs
+WAREHOUSE_DIR = PROJECT_ROOT / "warehouse" if IN_CLONE else Path.cwd() / "warehouse"
+SAMPLE_DATA_DIR = PROJECT_ROOT / ("warehouse/sample" if IN_CLONE else "sample")
+# published stress indexes up to 2011: yardsticks, never inputs
+CALIBRATION_DIR = PROJECT_ROOT / ("warehouse/calibration" if IN_CLONE else "calibration")
 DEFAULT_DB_PATH = WAREHOUSE_DIR / "stresswatch.duckdb"
+DBT_TARGET_DIR = DBT_PROJECT_DIR / "target" if IN_CLONE else WAREHOUSE_DIR / "dbt-target"  # manifest, run artifacts
+DBT_LOG_DIR = DBT_PROJECT_DIR / "logs" if IN_CLONE else WAREHOUSE_DIR / "dbt-logs"
 
 # The FRED series a run loads; the live client asks for exactly these, replay loads whatever the data dir holds.
 DEFAULT_FRED_SERIES = (
@@ -52,7 +60,7 @@ def live_sec_ciks() -> tuple[str, ...]:
 
 
 # Analysts' confirmations of real extremes the plausibility check would refuse (stresswatch run --accept).
-ACCEPTED_MOVES_FILE = PROJECT_ROOT / "expectations" / "accepted_moves.csv"
+ACCEPTED_MOVES_FILE = (PROJECT_ROOT / "expectations" if IN_CLONE else WAREHOUSE_DIR) / "accepted_moves.csv"
 
 # How many days before the last loaded date an incremental fetch starts again, to pick up revisions: 10 days for a
 # daily series; 13 months for a monthly or quarterly one (its rows at least 28 days apart on average), whose values

@@ -6,14 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_LOG_DIR, DBT_PROJECT_DIR, DBT_TARGET_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DBT_TARGET_DIR)
 # The manifest is written by the install step (`make install` runs `python -m orchestration.defs.dbt_setup`); under
 # `dagster dev` the code location rewrites it when a dbt file changed (below, with our offline `dbt parse`:
 # dagster-dbt's own preparer runs `dbt --version`, which asks PyPI). Without it no entry point can load the location.
@@ -62,7 +63,17 @@ RUN_TARGETS_KEPT = 5  # dagster-dbt writes ~5 MB of target files per run; the ne
 
 
 def project_target_dir() -> Path:
-    return DBT_PROJECT_DIR / "target"
+    return DBT_TARGET_DIR
+
+
+def run_target_path(step: str, run_id: str) -> Path:
+    """Where one run's dbt artifacts go: beside the manifest, one folder per run (pruned to the newest few)."""
+    return DBT_TARGET_DIR / f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+
+
+def dbt_log_args() -> list[str]:
+    """dbt writes its log file here (the project folder may be an installed, read-only copy)."""
+    return ["--log-path", str(DBT_LOG_DIR)]
 
 
 def keep_partial_parse(run_target: Path, project_target: Path | None = None) -> None:
@@ -113,6 +124,9 @@ def prepare_manifest(force: bool = False) -> Path:
                 str(DBT_PROJECT_DIR),
                 "--profiles-dir",
                 str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(DBT_TARGET_DIR),
+                *dbt_log_args(),
             ],
             cwd=DBT_PROJECT_DIR,
             capture_output=True,

@@ -7,7 +7,6 @@ import ctypes
 import os
 import signal
 import sys
-from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -32,8 +31,11 @@ def main() -> None:
         print(f"Core:\n  - installed: {version('dbt-core')}")
         return
     bind_to_parent()
-    dbt = Path(sys.executable).with_name("dbt")
-    os.execv(dbt, [str(dbt), *sys.argv[1:]])
+    # dbt's own entry point in this interpreter: no `dbt` script needs to sit beside it
+    os.execv(
+        sys.executable,
+        [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *sys.argv[1:]],
+    )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ from typing import Any
 from orchestration.serve.analyst import plain_value
 from orchestration.serve.sandbox import QueryFailed, RefusedStatement, StatementTimedOut, open_reader, run_statement
 from orchestration.serve.stress_components import regime_scale
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.settings import DBT_TARGET_DIR, PROJECT_ROOT
 
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+MANIFEST = DBT_TARGET_DIR / "manifest.json"
 README = PROJECT_ROOT / "README.md"
 MART_TABLE_HEADING = "## The indicators (schema `marts`)"
 AGENT_MAX_ROWS = 200  # an agent's context is small: a few hundred rows, unless it asks for more

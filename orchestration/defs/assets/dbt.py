@@ -8,7 +8,14 @@ import sys
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt_setup import dbt_project, keep_partial_parse, prune_run_targets, require_manifest
+from orchestration.defs.dbt_setup import (
+    dbt_log_args,
+    dbt_project,
+    keep_partial_parse,
+    prune_run_targets,
+    require_manifest,
+    run_target_path,
+)
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
 from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
@@ -43,7 +50,10 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         rebuild_whole = run.full_reload or run.backfill is not None or bool(left_stale)
         # the build file reaches the dbt subprocess as a var, never through this process's environment
         args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
-    invocation = dbt.cli(args, context=context)
+    step = context.op_execution_context.op.name
+    invocation = dbt.cli(
+        [*args, *dbt_log_args()], context=context, target_path=run_target_path(step, context.run.run_id)
+    )
     # dagster-dbt writes every dbt event line to stdout: kept for the UI's compute log and `run --verbose`; the
     # terminal otherwise shows the steps' progress, and dbt's own lines only when the build fails
     captured = io.StringIO()
@@ -61,7 +71,7 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         terminal.write("".join(captured.getvalue().splitlines(keepends=True)[-DBT_LINES_ON_FAILURE:]))
         raise
     finally:
-        prune_run_targets(context.op_execution_context.op.name)
+        prune_run_targets(step)
     if run.engine != "spark":  # the spark target's profile would invalidate the DuckDB runs' partial parse
         keep_partial_parse(invocation.target_path)
 
