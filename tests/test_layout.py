@@ -72,3 +72,22 @@ def test_dagster_is_imported_only_in_defs_definitions_and_the_cli():
 def test_no_module_is_over_300_lines():
     sizes = {str(path.relative_to(PACKAGE)): len(path.read_text().splitlines()) for path in modules()}
     assert {module: lines for module, lines in sizes.items() if lines > MAX_LINES} == {}
+
+
+def test_the_dbt_layers_read_only_downward_and_marts_sit_in_their_subject_folders():
+    """staging reads sources, intermediate reads staging (never a mart), marts sit in a subject folder."""
+    import re
+
+    models = PACKAGE.parent / "dbt_project" / "models"
+    reads_a_mart = {
+        path.name for path in (models / "intermediate").glob("*.sql") if re.search(r"ref\('fct_", path.read_text())
+    }
+    assert reads_a_mart == set()
+    assert not list((models / "marts").glob("*.sql"))  # each mart in markets/, rates_credit/, auctions/, ...
+    assert {path.parent.name for path in (models / "marts").rglob("*.sql")} == {
+        "markets",
+        "rates_credit",
+        "auctions",
+        "filings",
+        "stress",
+    }

@@ -13,8 +13,8 @@ import yaml
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SEED = DBT_PROJECT_DIR / "seeds" / "stress_thresholds.csv"
-ALERTS_SQL = DBT_PROJECT_DIR / "models" / "marts" / "fct_stress_alerts.sql"
-COMPONENTS_SQL = DBT_PROJECT_DIR / "models" / "intermediate" / "int_stress__component_values.sql"
+ALERTS_SQL = DBT_PROJECT_DIR / "models" / "marts" / "stress" / "fct_stress_alerts.sql"
+COMPONENTS_SQL = DBT_PROJECT_DIR / "models" / "stress" / "stress_component_values.sql"
 
 
 def rules() -> list[dict]:

@@ -5,7 +5,7 @@
 with
 
 component_values as (
-    select * from {{ ref('int_stress__component_values') }}
+    select * from {{ ref('stress_component_values') }}
 ),
 
 quantized as (

@@ -4,7 +4,7 @@
 with
 
 stress_index as (
-    select * from {{ ref('int_stress__index') }}
+    select * from {{ ref('stress_index') }}
 ),
 
 final as (

@@ -1,17 +1,17 @@
 {%- set categories = var('stress_categories') -%}
 
--- The composite stress index on both value bases (int_stress__component_values): on each VIX session, the mean of the
+-- The composite stress index on both value bases (stress_component_values): on each VIX session, the mean of the
 -- category scores, each the mean of its components' point-in-time z-scores (their latest, if no older than the
 -- staleness limit). Sums run in a fixed order, so a value never depends on how the engine happens to group rows.
 with
 
 scores as (
-    select * from {{ ref('int_stress__component_scores') }}
+    select * from {{ ref('stress_component_scores') }}
     where score is not null
 ),
 
 components as (
-    select distinct basis, component from {{ ref('int_stress__component_values') }}
+    select distinct basis, component from {{ ref('stress_component_values') }}
 ),
 
 bases as (
@@ -105,7 +105,7 @@ final as (
             when stress_index < {{ edges['severe'] }} then 'stressed'
             else 'severe'
         end as regime,
-        -- each component counted from the evening its value was public (int_stress__component_values)
+        -- each component counted from the evening its value was public (stress_component_values)
         'value_public_on' as component_dating,
         {%- for category in categories %}
             case when stress_index is not null then coalesce(score_{{ category }}, 0) / n_categories end as contribution_{{ category }},  -- noqa: LT05
