@@ -63,6 +63,7 @@ def load_source(
     gate: ValidationGate | None = None,
     today: date | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    detail: Callable[[str], None] | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     window: tuple[date, date] | None = None,
     accepted_moves: Path | None = None,
@@ -78,6 +79,9 @@ def load_source(
     large fetch arrives in batches, each validated and then staged (committed, so memory stays bounded) in schema
     `loading`; raw changes only in the final transaction that merges the staged rows. The first failing batch is
     quarantined and the staged ones dropped, so raw holds all of the load or none of it.
+
+    `progress` gets what a load did (one line at its end, and each quarantine); `detail` (else `progress`) where it
+    fetches from.
     """
     table = RAW_TABLES[client.raw_table]
     gate = gate or ValidationGate(gx_root_for(db_path))
@@ -90,7 +94,7 @@ def load_source(
         # rows dated before an entity's first loaded date are history the source gained (a longer download): fetched
         history_from = {entity: loaded.first for entity, loaded in known.items()}
         since = fetch_starts(known, overlap_days, window)
-    progress(
+    (detail or progress)(
         f"{client.family}: fetching from {client.describe()}"
         + (
             f", backfill of {window[0]}..{window[1]}"

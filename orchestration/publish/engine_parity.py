@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from orchestration.serve.tables import render_table
 from orchestration.settings import DBT_PROJECT_DIR
 
 MARTS_SCHEMA_FILE = DBT_PROJECT_DIR / "models" / "marts" / "_marts__models.yml"
@@ -116,16 +117,28 @@ def compare_engines(
 
 def format_parity(results: list[MartParity], tolerance: float = DEFAULT_RELATIVE_TOLERANCE) -> str:
     """A table per mart, then the differences found."""
-    header = (
-        f"{'mart':38} {'rows duckdb':>11} {'rows spark':>10} {'only duckdb':>11} {'only spark':>10} "
-        f"{'values > ' + format(tolerance, 'g'):>13} {'max rel diff':>12}"
+    columns = (
+        "mart",
+        "rows duckdb",
+        "rows spark",
+        "only duckdb",
+        "only spark",
+        f"values > {tolerance:g}",
+        "max rel diff",
     )
-    lines = [header, "-" * len(header)]
-    for r in results:
-        lines.append(
-            f"{r.mart:38} {r.rows_duckdb:>11,} {r.rows_spark:>10,} {r.only_duckdb:>11,} {r.only_spark:>10,} "
-            f"{r.differing_values:>13,} {r.largest_relative_difference:>12.1e}"
+    cells = [
+        (
+            r.mart,
+            f"{r.rows_duckdb:,}",
+            f"{r.rows_spark:,}",
+            f"{r.only_duckdb:,}",
+            f"{r.only_spark:,}",
+            f"{r.differing_values:,}",
+            f"{r.largest_relative_difference:.1e}",
         )
+        for r in results
+    ]
+    lines = [render_table(columns, cells, right=range(1, 7))]
     for r in results:
         lines += [f"{r.mart}: {problem}" for problem in r.problems]
     verdict = "match" if all(r.matches for r in results) else "DIFFER"

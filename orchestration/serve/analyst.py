@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orchestration.serve.sandbox import open_reader
+from orchestration.serve.tables import render_table
 
 
 def plain_value(value: object) -> object:
@@ -38,17 +39,8 @@ def format_rows(columns: list[str], rows: list[tuple], output: str) -> str:
         ]
         for row in rows
     ]
-    widths = [max([len(name), *(len(row[index]) for row in cells)]) for index, name in enumerate(columns)]
-    lines = [
-        "  ".join(name.ljust(width) for name, width in zip(columns, widths)),
-        "  ".join("-" * width for width in widths),
-    ]
-    lines += [
-        "  ".join(cell.rjust(width) if _numeric(cell) else cell.ljust(width) for cell, width in zip(row, widths))
-        for row in cells
-    ]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines)
+    numeric = [i for i in range(len(columns)) if cells and all(_numeric(row[i]) or not row[i] for row in cells)]
+    return render_table(columns, cells, right=numeric)
 
 
 def _numeric(cell: str) -> bool:

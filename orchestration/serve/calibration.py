@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.serve.stress_components import COMPONENTS, stress_categories
+from orchestration.serve.tables import render_table
 from orchestration.settings import CALIBRATION_DIR
 
 YARDSTICKS = ("STLFSI4", "ANFCI")
@@ -73,13 +74,14 @@ def index_correlations(con: duckdb.DuckDBPyConnection, yardsticks: dict[str, pd.
 
 
 def format_correlations(rows: list[Correlation]) -> str:
-    lines = [f"{'':<2}{'series':<26}{'category':<13}" + "".join(f"{name:>9}" for name in YARDSTICKS) + f"{'weeks':>7}"]
-    for row in rows:
-        indent = {"index": "", "category": "  ", "component": "    "}[row.kind]
-        label = f"{indent}{row.name}"
-        lines.append(
-            f"{'':<2}{label:<26}{row.category:<13}"
-            + "".join(f"{row.r[name]:>+9.2f}" if row.r[name] == row.r[name] else f"{'n/a':>9}" for name in YARDSTICKS)
-            + f"{row.weeks:>7}"
+    cells = [
+        (
+            {"index": "", "category": "  ", "component": "    "}[row.kind] + row.name,
+            row.category,
+            *(f"{row.r[name]:+.2f}" if row.r[name] == row.r[name] else "n/a" for name in YARDSTICKS),
+            str(row.weeks),
         )
-    return "\n".join(lines)
+        for row in rows
+    ]
+    numbers = range(2, 3 + len(YARDSTICKS))
+    return render_table(("series", "category", *YARDSTICKS, "weeks"), cells, right=numbers)

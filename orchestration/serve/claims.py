@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 
 from orchestration.serve.claims_file import MARTS, Claim, ClaimsFileError, load_claims, parse_claim
+from orchestration.serve.tables import render_table
 
 __all__ = [
     "Claim",
@@ -210,14 +211,7 @@ def format_verdicts(note: str, verdicts: list[Verdict]) -> str:
         (v.claim_id, _show(v.stated), _show(v.observed), _show(v.difference), v.verdict, v.reason) for v in verdicts
     ]
     headers = ("claim", "stated", "observed", "difference", "verdict", "why")
-    widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(5)]
-    lines = [
-        note,
-        "",
-        "  ".join(h.ljust(w) for h, w in zip(headers, widths)) + "  why",
-        "  ".join("-" * w for w in widths) + "  ---",
-    ]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
+    lines = [note, "", render_table(headers, rows, right=[1, 2, 3])]
     counts = {
         kind: sum(v.verdict == kind for v in verdicts) for kind in ("supported", "contradicted", "not verifiable")
     }

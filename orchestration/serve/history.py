@@ -6,6 +6,7 @@ from pathlib import Path
 
 from orchestration.serve.sandbox import open_reader
 from orchestration.serve.stress_components import regime_of
+from orchestration.serve.tables import render_table
 
 EPISODES = {
     "1998-10": "LTCM and the Russian default",
@@ -51,9 +52,13 @@ def episode_rows(db_path: Path) -> list[tuple[str, str, str, float | None, float
 
 
 def format_episode_table(rows: list[tuple]) -> str:
-    lines = [f"{'month':<9}{'':<9}{'what happened':<40}{'mean':>7}{'peak':>7}  {'peak day':<12}regime (of the mean)"]
-    for month, kind, label, mean, peak, peak_date, regime in rows:
-        mean_text = f"{mean:+7.2f}" if mean is not None else "    n/a"
-        peak_text = f"{peak:+7.2f}" if peak is not None else "    n/a"
-        lines.append(f"{month:<9}{kind:<9}{label:<40}{mean_text}{peak_text}  {str(peak_date or ''):<12}{regime}")
-    return "\n".join(lines)
+    cells = [
+        (month, kind, label, _signed(mean), _signed(peak), str(peak_date or ""), regime)
+        for month, kind, label, mean, peak, peak_date, regime in rows
+    ]
+    columns = ("month", "", "what happened", "mean", "peak", "peak day", "regime (of the mean)")
+    return render_table(columns, cells, right=[3, 4])
+
+
+def _signed(value: float | None) -> str:
+    return f"{value:+.2f}" if value is not None else "n/a"

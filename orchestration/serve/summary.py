@@ -8,6 +8,7 @@ import duckdb
 
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.serve.sandbox import open_reader
+from orchestration.serve.tables import render_table
 
 
 def raw_summary(db_path: Path) -> list[tuple[str, int, object, object]]:
@@ -25,9 +26,9 @@ def raw_summary(db_path: Path) -> list[tuple[str, int, object, object]]:
 
 
 def format_summary(rows: list[tuple[str, int, object, object]]) -> str:
-    lines = [f"{'table':<28}{'rows':>12}  {'first date':<12}{'last date':<12}"]
-    lines += [f"{name:<28}{count:>12,}  {str(first):<12}{str(last):<12}" for name, count, first, last in rows]
-    return "\n".join(lines)
+    """Rows and first and last date per raw table."""
+    cells = [(name, f"{count:,}", str(first or ""), str(last or "")) for name, count, first, last in rows]
+    return render_table(("table", "rows", "first date", "last date"), cells, right=[1])
 
 
 def _fetch_one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:

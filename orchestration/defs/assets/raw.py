@@ -159,6 +159,7 @@ def _load(
             None if run.full_reload else run.overlap_days,
             gate=ValidationGate(run.gx_root),
             progress=context.log.info,
+            detail=context.log.debug,  # the UI and `run --verbose` show where each load fetches from
             window=run.backfill,
             accepted_moves=run.accepted_moves,
         )
