@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from orchestration.ingest.loading import load_source
-from orchestration.ingest.sources.factory import FAMILIES, build_client
+from orchestration.ingest.source_specs import SOURCE_FAMILIES as FAMILIES
+from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
 from orchestration.settings import SAMPLE_DATA_DIR, gx_root_for, resolve_settings
 

@@ -98,7 +98,6 @@ def spark_runs_dir_for(db_path: Path) -> Path:
 
 ENGINES = ("duckdb", "spark")
 MODES = ("replay", "live")
-SOURCE_FAMILIES = ("prices", "fred", "treasury", "sec")
 DEFAULT_SPARK_MASTER = "local[2]"
 
 
@@ -186,6 +185,8 @@ def resolve_settings(
     if chosen_mode not in MODES:
         raise ValueError(f"STRESSWATCH_MODE must be 'replay' or 'live', not {chosen_mode!r}")
     live = frozenset(live_sources)
+    from orchestration.ingest.source_specs import SOURCE_FAMILIES
+
     if unknown := live - set(SOURCE_FAMILIES):
         raise ValueError(f"unknown source families {sorted(unknown)}; expected some of {SOURCE_FAMILIES}")
     engine = engine or "duckdb"

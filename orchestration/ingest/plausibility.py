@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from orchestration.ingest.raw_tables import RawTable
-from orchestration.settings import PROJECT_ROOT, SOURCE_FAMILIES
+from orchestration.ingest.source_specs import SOURCE_FAMILIES
+from orchestration.settings import PROJECT_ROOT
 
 RULES_FILE = PROJECT_ROOT / "expectations" / "plausibility.json"
 VERDICT_COLUMN = "_implausible_move"

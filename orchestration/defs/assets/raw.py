@@ -16,8 +16,8 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.freshness import freshness_verdict
 from orchestration.ingest.loading import LoadResult, load_source, log_failed_attempt
 from orchestration.ingest.raw_tables import RAW_TABLES
-from orchestration.ingest.sources.base import FredVintageClient, SourceClient
-from orchestration.ingest.sources.factory import build_client, build_vintage_client, client_class
+from orchestration.ingest.source_specs import SPECS, table_source
+from orchestration.ingest.sources.factory import build_table_client
 from orchestration.ingest.validation import ValidationGate
 
 PASSES_EXPECTATIONS = "passes_expectations"
@@ -140,18 +140,13 @@ def _loaded(result: LoadResult, origin: str, fresh: dg.AssetCheckResult) -> dg.M
     )
 
 
-def _load(
-    context: dg.AssetExecutionContext,
-    warehouse: WarehouseResource,
-    family: str,
-    client_kind: type[SourceClient] | None = None,
-) -> dg.MaterializeResult:
-    """Load a family's raw table, or the table of another client kind of the family (FRED's vintages)."""
+def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_table: str) -> dg.MaterializeResult:
+    """Load one raw table of a source family with the run's client for it (replay or live)."""
     run = warehouse.settings()
-    raw_table = (client_kind or client_class(family)).raw_table
+    family = table_source(raw_table)[0].family
     client = None
     try:
-        client = build_vintage_client(run) if client_kind is FredVintageClient else build_client(family, run)
+        client = build_table_client(raw_table, run)
         result = load_source(
             run.build_path,
             client,
@@ -194,34 +189,15 @@ def _load(
 _RAW = dict(key_prefix="raw", group_name="raw", kinds={"duckdb"}, deps=[BUILD_DATABASE], retry_policy=LIVE_RETRY_POLICY)
 
 
-@dg.asset(name="price_bars", check_specs=_check_specs("price_bars"), **_RAW)
-def raw_price_bars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Daily OHLCV bars for indexes, ETFs and mega-cap stocks, plus Cboe's VIX history."""
-    return _load(context, warehouse, "prices")
+def _raw_asset(table: str, description: str) -> dg.AssetsDefinition:
+    """The asset loading one raw table, as its family's spec describes it."""
+
+    @dg.asset(name=table, description=description, check_specs=_check_specs(table), **_RAW)
+    def load(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        return _load(context, warehouse, table)
+
+    return load
 
 
-@dg.asset(name="fred_observations", check_specs=_check_specs("fred_observations"), **_RAW)
-def raw_fred_observations(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """FRED series: Treasury yields, VIX, ICE BofA credit spreads, core CPI, fed funds."""
-    return _load(context, warehouse, "fred")
-
-
-@dg.asset(name="treasury_auctions", check_specs=_check_specs("treasury_auctions"), **_RAW)
-def raw_treasury_auctions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """US Treasury auction results from Fiscal Data and TreasuryDirect, one row per auction."""
-    return _load(context, warehouse, "treasury")
-
-
-@dg.asset(name="sec_company_facts", check_specs=_check_specs("sec_company_facts"), **_RAW)
-def raw_sec_company_facts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """SEC EDGAR XBRL company facts, one row per reported fact and filing."""
-    return _load(context, warehouse, "sec")
-
-
-@dg.asset(name="fred_vintages", check_specs=_check_specs("fred_vintages"), **_RAW)
-def raw_fred_vintages(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """ALFRED vintages of the FRED series: each value with the days it was FRED's answer (alfred/ files in replay)."""
-    return _load(context, warehouse, "fred", FredVintageClient)
-
-
-RAW_ASSETS = [raw_price_bars, raw_fred_observations, raw_fred_vintages, raw_treasury_auctions, raw_sec_company_facts]
+# one asset per raw table of every source family (ingest/source_specs.py)
+RAW_ASSETS = [_raw_asset(source.table, source.description) for spec in SPECS.values() for source in spec.tables]

@@ -9,14 +9,25 @@ from typing import ClassVar
 
 import pandas as pd
 
+from orchestration.ingest.raw_tables import RAW_TABLES
+from orchestration.ingest.source_specs import table_source
+
 
 class SourceClient(ABC):
     """Fetches one source family's rows in its raw table's columns (without load metadata)."""
 
     family: ClassVar[str]
     raw_table: ClassVar[str]
-    entity_column: ClassVar[str]  # what `since` is keyed by: symbol, series_id, cusip-less 'treasury', cik
+    entity_column: ClassVar[str]  # what `since` is keyed by: symbol, series_id, security_type, cik
     date_column: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs):
+        """An interface names its raw table; the family, entity and date columns follow from its definitions."""
+        super().__init_subclass__(**kwargs)
+        if "raw_table" in cls.__dict__:
+            table = RAW_TABLES[cls.raw_table]
+            cls.family = table_source(cls.raw_table)[0].family
+            cls.entity_column, cls.date_column = table.entity_column, table.date_column
 
     @abstractmethod
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
@@ -53,40 +64,25 @@ class SourceClient(ABC):
 
 
 class PriceClient(SourceClient):
-    family = "prices"
     raw_table = "price_bars"
-    entity_column = "symbol"
-    date_column = "trade_date"
 
 
 class FredClient(SourceClient):
-    family = "fred"
     raw_table = "fred_observations"
-    entity_column = "series_id"
-    date_column = "obs_date"
 
 
 class FredVintageClient(SourceClient):
     """ALFRED vintages of the FRED series, incremental on the day each vintage started."""
 
-    family = "fred"
     raw_table = "fred_vintages"
-    entity_column = "series_id"
-    date_column = "realtime_start"
 
 
 class TreasuryClient(SourceClient):
-    family = "treasury"
     raw_table = "treasury_auctions"
-    entity_column = "security_type"
-    date_column = "auction_date"
 
 
 class SecClient(SourceClient):
-    family = "sec"
     raw_table = "sec_company_facts"
-    entity_column = "cik"
-    date_column = "filed"
 
 
 def keep_since(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from orchestration.ingest.source_specs import FAMILY_FOLDERS
 from orchestration.ingest.sources.errors import SourceFormatError
-
-FAMILY_FOLDERS = ("prices", "cboe", "fred", "alfred", "treasury", "sec")
-ALFRED_FOLDER = "alfred"  # FRED's vintages (ALFRED, its archive), beside fred/ whose files hold one value per day
 
 # Yahoo index tickers start with a caret, which the shared data's file names leave out (GSPC.csv is ^GSPC).
 # A file may also be named with the caret itself (prices/^GSPC.csv).

@@ -155,3 +155,17 @@ class LiveFredVintageClient(_FredApi, FredVintageClient):
         if not frames:
             return pd.DataFrame(columns=VINTAGE_COLUMNS)
         return with_realtime_end(pd.concat(frames, ignore_index=True))[VINTAGE_COLUMNS]
+
+
+def from_settings(run) -> LiveFredClient:
+    """The project's FRED series (settings.DEFAULT_FRED_SERIES) from the API or api_urls["fred"]."""
+    from orchestration.settings import DEFAULT_FRED_SERIES
+
+    return LiveFredClient(DEFAULT_FRED_SERIES, base_url=run.api_urls.get("fred"))
+
+
+def vintages_from_settings(run) -> LiveFredVintageClient:
+    """ALFRED's vintages of the same series, with the same key and base URL."""
+    from orchestration.settings import DEFAULT_FRED_SERIES
+
+    return LiveFredVintageClient(DEFAULT_FRED_SERIES, base_url=run.api_urls.get("fred"))

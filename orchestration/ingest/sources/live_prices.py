@@ -96,3 +96,13 @@ class LivePriceClient(PriceClient):
         if bars.empty:  # an incremental fetch starts days before the last loaded session: never empty
             self.note(f"{symbol}: Yahoo answered no bars since {start or 'its first day'} ({url})")
         return bars
+
+
+def from_settings(run) -> LivePriceClient:
+    """The universe seed's symbols from Yahoo, and Cboe's VIX file from its own site (api_urls "prices", "cboe")."""
+    from orchestration.ingest.sources.live_vix import CboeVixHistory
+    from orchestration.settings import live_price_symbols
+
+    return LivePriceClient(
+        live_price_symbols(), base_url=run.api_urls.get("prices"), vix=CboeVixHistory(run.api_urls.get("cboe"))
+    )

@@ -59,3 +59,10 @@ class LiveSecClient(SecClient):
         frames = [frame for frame in frames if not frame.empty]
         facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEC_COLUMNS)
         return keep_since(facts, since, self.entity_column, self.date_column)
+
+
+def from_settings(run) -> LiveSecClient:
+    """The sec_companies seed's filers from EDGAR (api_urls["sec"] replaces its base URL)."""
+    from orchestration.settings import live_sec_ciks
+
+    return LiveSecClient(live_sec_ciks(), base_url=run.api_urls.get("sec"))

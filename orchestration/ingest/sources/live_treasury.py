@@ -52,3 +52,8 @@ class LiveTreasuryClient(TreasuryClient):
                 break
             page += 1
         return merge_auction_files(frames) if frames else pd.DataFrame(columns=TREASURY_COLUMNS)
+
+
+def from_settings(run) -> LiveTreasuryClient:
+    """Fiscal Data's auction results (api_urls["treasury"] replaces its base URL)."""
+    return LiveTreasuryClient(base_url=run.api_urls.get("treasury"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.ingest.source_specs import table_source
 from orchestration.ingest.sources import data_dir
 from orchestration.ingest.sources.base import (
     FredClient,
@@ -31,7 +32,12 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 class _ReplayMixin:
-    folders: tuple[str, ...]  # the data directory's folders this family reads
+    raw_table: str
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The data directory's folders this table is replayed from (source_specs.py)."""
+        return table_source(self.raw_table)[1].folders
 
     def __init__(self, root: Path):
         self.root = data_dir.check_data_dir(Path(root))
@@ -103,8 +109,6 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, histor
 
 class ReplayPriceClient(_ReplayMixin, PriceClient):
     """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
-
-    folders = ("prices", "cboe")
 
     def _files(
         self, since: Mapping[str, date], history_from: Mapping[str, date], only: Collection[str] | None = None
@@ -187,8 +191,6 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
 class ReplayFredClient(_ReplayMixin, FredClient):
     """fred/<SERIES_ID>.csv."""
 
-    folders = ("fred",)
-
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_fred_file(path) for path in data_dir.files(self.root, "fred", "*.csv")]
         return keep_since(_concat(frames, FRED_COLUMNS), since, self.entity_column, self.date_column, history_from)
@@ -198,20 +200,16 @@ class ReplayFredVintageClient(_ReplayMixin, FredVintageClient):
     """alfred/<SERIES_ID>.csv: a series' vintages, `realtime_start,realtime_end,date,value` (optional: a data
     directory without the folder keeps no vintages)."""
 
-    folders = (data_dir.ALFRED_FOLDER,)
-
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [
             parse_alfred_csv(path.read_bytes(), str(path), path.stem)
-            for path in data_dir.files(self.root, data_dir.ALFRED_FOLDER, "*.csv")
+            for path in data_dir.files(self.root, self.folders[0], "*.csv")
         ]
         return keep_since(_concat(frames, VINTAGE_COLUMNS), since, self.entity_column, self.date_column, history_from)
 
 
 class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):
     """treasury/*.json in either auction shape."""
-
-    folders = ("treasury",)
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_treasury_file(path) for path in data_dir.files(self.root, "treasury", "*.json")]
@@ -227,8 +225,6 @@ class ReplayTreasuryClient(_ReplayMixin, TreasuryClient):
 
 class ReplaySecClient(_ReplayMixin, SecClient):
     """sec/*.json companyfacts documents."""
-
-    folders = ("sec",)
 
     def fetch(self, since: Mapping[str, date], history_from: Mapping[str, date] | None = None) -> pd.DataFrame:
         frames = [read_companyfacts_file(path) for path in data_dir.files(self.root, "sec", "*.json")]
