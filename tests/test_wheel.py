@@ -67,3 +67,12 @@ def test_the_installed_wheel_builds_the_sample_warehouse_in_an_empty_folder(tmp_
     assert (empty / "warehouse" / "dbt-target" / "manifest.json").is_file()
     assert not (installed / "dbt_project" / "target").exists() and not (installed / "dbt_project" / "logs").exists()
     assert not list(installed.glob("**/*.duckdb"))
+    # what the MCP server tells agents about the marts: the README, which the wheel carries as its description
+    table = subprocess.run(
+        [python, "-c", "from orchestration.serve.mcp_server import mart_table; print(mart_table())"],
+        cwd=empty,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "| `fct_market_stress_daily` |" in table

@@ -143,9 +143,18 @@ def check_claim(db_path: Path, claim: dict) -> dict:
     return json.loads(json.dumps(verdict_records(verdicts)[0], default=str))
 
 
+def readme_text(readme: Path = README) -> str:
+    """The README of the clone, else the installed wheel's description (the same file)."""
+    if readme.exists():
+        return readme.read_text()
+    from importlib.metadata import metadata
+
+    return metadata("stresswatch").get_payload()
+
+
 def mart_table(readme: Path = README) -> str:
     """The README's table of marts (name, grain, what each holds), as Markdown."""
-    lines = readme.read_text().splitlines()
+    lines = readme_text(readme).splitlines()
     start = lines.index(MART_TABLE_HEADING)
     section = lines[start + 1 :]
     end = next((index for index, line in enumerate(section) if line.startswith("## ")), len(section))
