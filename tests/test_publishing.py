@@ -97,7 +97,8 @@ def test_a_run_killed_during_the_build_takes_dbt_with_it_and_the_next_run_succee
     db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
     published = db.read_bytes()
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db)],
+        # --verbose: dagster-dbt's "Running dbt command" line says when dbt starts
+        [str(Path(sys.executable).with_name("stresswatch")), "run", "--db", str(db), "--verbose"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

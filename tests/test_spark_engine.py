@@ -38,7 +38,8 @@ def spark_run(sample_warehouse, tmp_path_factory) -> tuple[Path, str]:
     published_bytes = db.read_bytes()
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        code = run_cli("run", "--engine", "spark", "--db", str(db))
+        # --verbose: dbt's line per node, which the unit-test check below reads
+        code = run_cli("run", "--engine", "spark", "--db", str(db), "--verbose")
     assert code == 0, output.getvalue()[-3000:]
     assert db.read_bytes() == published_bytes  # the DuckDB warehouse is not the Spark run's to publish
     return db, output.getvalue()

@@ -261,6 +261,7 @@ def load_source(
         f"{client.family}: {rows_in:,} rows read, {totals.inserted:,} new, {totals.updated:,} changed, "
         f"{totals.unchanged:,} unchanged ({seconds:.1f} s, validation {validation_s:.1f} s)"
         + (f", {len(warnings)} warning(s): listed when the run ends" if warnings else "")
+        + (f"; {client.describe()}" if rows_in == 0 else "")  # nothing read: say where it looked (a missing folder)
     )
     if totals.kept_known:
         progress(f"{client.family}: {totals.kept_known:,} empty incoming value(s) left the value raw already held")
