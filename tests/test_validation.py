@@ -3,10 +3,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from orchestration.ingest.gx_reference import prepare_frame
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.parse_prices import read_price_file
 from orchestration.ingest.sources.replay import ReplayTreasuryClient
-from orchestration.ingest.validation import ValidationGate, prepare_frame
+from orchestration.ingest.validation import ValidationGate
 from tests.conftest import FIXTURES
 
 PRICES = RAW_TABLES["price_bars"]
@@ -95,7 +96,7 @@ def test_a_live_batch_without_file_and_line_is_validated_and_a_missing_close_blo
     report = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
     [error] = report.errors
     assert error.check == "close_not_null"
-    assert error.examples == (f"close=nan [{frame.loc[2, 'symbol']} {frame.loc[2, 'trade_date'].isoformat()}]",)
+    assert error.examples == (f"close=null [{frame.loc[2, 'symbol']} {frame.loc[2, 'trade_date'].isoformat()}]",)
 
 
 def test_a_future_date_is_named_with_its_row(gate):

@@ -1,21 +1,23 @@
-"""The validation gate's runner: the one module that imports Great Expectations.
+"""The validation gate: every load's rows checked against its raw table's suite before anything is committed.
 
-Suites live as reviewable JSON files in `expectations/<raw table>.json` (GX's own suite format). Severity
-`critical` is an error (the batch is quarantined and the marts do not refresh); `warning` is a warn (the batch
-loads, the warning is recorded in raw.load_log and shown).
+Suites live as reviewable JSON files in `expectations/<raw table>.json` (Great Expectations' own suite format) and
+run as SQL inside DuckDB (`suite_sql.py`), where the rows already are. Severity `critical` is an error (the batch is
+quarantined and the marts do not refresh); `warning` is a warn (the batch loads, the warning is recorded in
+raw.load_log and shown). Each validation is kept as a GX validation result for Data Docs (`gx_reference.py`).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from datetime import time as dt_time
-from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from orchestration.ingest.freshness import STALENESS_CHECK, deadlines, lateness
@@ -23,13 +25,11 @@ from orchestration.ingest.market_calendar import NEW_YORK
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
 from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.sources.values import ORIGIN_COLUMNS
-from orchestration.settings import PROJECT_ROOT
+from orchestration.ingest.suite_sql import DAY_NUMBER, ROW_NUMBER, ExpectationResult, SuiteRun
 
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 _SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
-DAY_NUMBER = "_day_number"  # days since 1970-01-01 of the row's date (the future-date check reads it)
-_EPOCH = pd.Timestamp("1970-01-01")
 _EXAMPLES = 3
+RESULTS_FOLDER = "results"  # under the GX root: one JSON per validation, read when Data Docs are built
 
 
 @dataclass(frozen=True)
@@ -93,44 +93,16 @@ class ValidationReport(SplitsFailures):
     rows: int
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
+    results: list[ExpectationResult] = field(default_factory=list)  # every expectation's outcome (Data Docs)
 
     @property
     def passed(self) -> bool:
         return not self.errors
 
 
-def _key_text(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
-    parts = [frame[column].astype("string").fillna("") for column in key]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "|" + part
-    return joined
-
-
-def prepare_frame(table: RawTable, batch: pd.DataFrame, verdicts: pd.Series | None = None) -> pd.DataFrame:
-    """The frame the suite sees: the batch, dates as timestamps, the joined key and derived check columns."""
-    frame = batch.copy()
-    if "_file" not in frame:  # live clients' frames name no file and line
-        frame["_file"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-        frame["_line"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    if checks_table(table):  # the plausibility verdicts, computed against raw's history by the loader
-        # object dtype: GX checks it for nulls several times faster than a pandas string column
-        frame[VERDICT_COLUMN] = verdicts if verdicts is not None else pd.Series(None, index=frame.index, dtype=object)
-    frame["_key"] = _key_text(batch, table.key)
-    for name, kind in table.columns.items():
-        if kind == "date" and name in frame:
-            frame[name] = pd.to_datetime(frame[name])
-    # the table's date as a day number: GX compares integers row by row far faster than timestamps
-    frame[DAY_NUMBER] = (frame[table.date_column] - _EPOCH).dt.days.astype("Int64")
-    if table.name == "price_bars":
-        body_high = frame[["open", "close"]].max(axis=1)
-        body_low = frame[["open", "close"]].min(axis=1)
-        outside = pd.concat([frame["low"] - body_low, body_high - frame["high"]], axis=1).max(axis=1).clip(lower=0)
-        frame["_ohlc_excess_pct"] = 100 * outside / frame["close"]
-    return frame
-
-
 def _show(value: object) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, pd.Timestamp) and value == value.normalize():
         return value.date().isoformat()
     if isinstance(value, float):
@@ -172,46 +144,45 @@ def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
     return ()
 
 
+def _failure(item: ExpectationResult, family: str, now: datetime, key_columns: list[str]) -> Failure:
+    """A failed expectation as the gate reports it: its check, a count and a few rows naming file and line."""
+    config, result = item.expectation, item.result
+    meta, kwargs = config.get("meta") or {}, config["kwargs"]
+    pair = f"{kwargs['column_A']}>={kwargs['column_B']}" if "column_A" in kwargs else None
+    examples = _examples(result, key_columns)
+    observed = result.get("observed_value")
+    if meta.get("check") == STALENESS_CHECK and observed is not None:
+        examples = (lateness(family, pd.Timestamp(observed).date(), now),)
+    return Failure(
+        check=meta.get("check", config["type"]),
+        expectation=config["type"],
+        column=kwargs.get("column") or pair,
+        severity="error" if blocks(config.get("severity")) else "warn",
+        unexpected_count=result.get("unexpected_count"),
+        examples=examples,
+        why=meta.get("why", ""),
+    )
+
+
+def _frame_for_sql(table: RawTable, batch: pd.DataFrame, verdicts: pd.Series | None) -> pd.DataFrame:
+    """The batch as the suite reads it: its columns, file and line (none for a live client), row order, verdicts."""
+    frame = batch.copy()
+    if "_file" not in frame:  # live clients' frames name no file and line
+        frame["_file"] = pd.Series(None, index=frame.index, dtype=object)
+        frame["_line"] = pd.Series(None, index=frame.index, dtype="Int64")
+    if checks_table(table):  # the plausibility verdicts, computed against raw's history by the loader
+        frame[VERDICT_COLUMN] = (
+            verdicts.astype(object) if verdicts is not None else pd.Series(None, index=frame.index, dtype=object)
+        )
+    frame[ROW_NUMBER] = range(len(frame))
+    return frame
+
+
 class ValidationGate:
-    """Validates batches with Great Expectations; results are kept in a GX file context for Data Docs."""
+    """Runs the suites in DuckDB and keeps each validation's result under `gx_root` for Data Docs."""
 
     def __init__(self, gx_root: Path):
         self.gx_root = gx_root
-
-    @cached_property
-    def context(self):
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        self.gx_root.mkdir(parents=True, exist_ok=True)
-        context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        context.config.analytics_enabled = False
-        context.variables.save()
-        return context
-
-    def _validation_definition(self, table: RawTable):
-        import great_expectations as gx
-
-        context = self.context
-        try:
-            source = context.data_sources.get("raw_batches")
-        except (KeyError, ValueError):
-            source = context.data_sources.add_pandas("raw_batches")
-        try:
-            asset = source.get_asset(table.name)
-        except LookupError:
-            asset = source.add_dataframe_asset(table.name)
-        try:
-            batch_definition = asset.get_batch_definition("whole_batch")
-        except (KeyError, LookupError, ValueError):
-            batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
-        suite = context.suites.add_or_update(
-            gx.ExpectationSuite(**json.loads((EXPECTATIONS_DIR / f"{table.name}.json").read_text()))
-        )
-        return context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"validate_{table.name}", data=batch_definition, suite=suite)
-        )
 
     def validate(
         self,
@@ -221,68 +192,63 @@ class ValidationGate:
         today: date | None = None,
         verdicts: pd.Series | None = None,
     ) -> ValidationReport:
-        """Run the table's suite over the batch; 'today' anchors the future-date and staleness checks;
+        """Run the table's suite over an in-memory batch; 'today' anchors the future-date and staleness checks;
         `verdicts` are the plausibility findings against raw's history (orchestration/ingest/plausibility.py)."""
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
-        # the staleness check's bound is the source's deadline on the NYSE calendar (orchestration/ingest/freshness.py)
-        now = (
-            datetime.combine(today, dt_time(23, 59), ZoneInfo(NEW_YORK)) if today else datetime.now(ZoneInfo(NEW_YORK))
-        )
-        today = now.date()
-        frame = prepare_frame(table, batch, verdicts)
-        definition = self._validation_definition(table)
-        key_columns = list(table.key)
-        outcome = definition.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters={
-                "today": pd.Timestamp(today),
-                "today_day_number": (pd.Timestamp(today) - _EPOCH).days,
-                "fresh_since": pd.Timestamp(deadlines()[family].due_date(now)),
-            },
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": key_columns + ORIGIN_COLUMNS,
-                "partial_unexpected_count": _EXAMPLES,
-            },
-        )
-        report = ValidationReport(table.qualified, len(batch))
-        for result in outcome.results:
-            if result.success:
-                continue
-            config = result.expectation_config
-            exception = (result.exception_info or {}).get("exception_message") if result.exception_info else None
-            examples = _examples(result.result or {}, key_columns) or ((f"error: {exception}",) if exception else ())
-            observed = (result.result or {}).get("observed_value")
-            if (config.meta or {}).get("check") == STALENESS_CHECK and observed is not None:
-                examples = (lateness(family, pd.Timestamp(observed).date(), now),)
-            report.failures.append(
-                Failure(
-                    check=(config.meta or {}).get("check", config.type),
-                    expectation=config.type,
-                    column=config.kwargs.get("column")
-                    or (
-                        f"{config.kwargs['column_A']}>={config.kwargs['column_B']}"
-                        if "column_A" in config.kwargs
-                        else None
-                    ),
-                    severity="error" if blocks(config.severity) else "warn",
-                    unexpected_count=(result.result or {}).get("unexpected_count"),
-                    examples=examples,
-                    why=(config.meta or {}).get("why", ""),
-                )
-            )
+        with duckdb.connect() as con:
+            con.register("batch_frame", _frame_for_sql(table, batch, verdicts))
+            dates = [name for name, kind in table.columns.items() if kind == "date" and name in batch]
+            replaced = f" replace ({', '.join(f'cast({name} as date) as {name}' for name in dates)})" if dates else ""
+            con.execute(f"create temp view batch_rows as select *{replaced} from batch_frame")
+            report = self.validate_relation(con, table, family, "batch_rows", today)
         report.seconds = time.perf_counter() - started
         return report
 
+    def validate_relation(
+        self, con: duckdb.DuckDBPyConnection, table: RawTable, family: str, relation: str, today: date | None = None
+    ) -> ValidationReport:
+        """Run the table's suite over a relation of `con` (a staging table: its rows never leave the engine)."""
+        started = time.perf_counter()
+        # the staleness check's bound is the source's deadline on the NYSE calendar (orchestration/ingest/freshness.py)
+        zone = ZoneInfo(NEW_YORK)
+        now = datetime.combine(today, dt_time(23, 59), zone) if today else datetime.now(zone)
+        parameters = {
+            "today": now.date(),
+            "today_day_number": (now.date() - date(1970, 1, 1)).days,
+            "fresh_since": deadlines()[family].due_date(now),
+        }
+        run = SuiteRun(con, table, relation, parameters)
+        results = run.run()
+        report = ValidationReport(table.qualified, run.rows, results=results)
+        key_columns = list(table.key)
+        report.failures = [_failure(item, family, now, key_columns) for item in results if not item.success]
+        report.seconds = time.perf_counter() - started
+        self._keep(table, report)
+        return report
+
+    def _keep(self, table: RawTable, report: ValidationReport) -> None:
+        """Write the validation as a record Data Docs are built from (`stresswatch docs`)."""
+        folder = self.gx_root / RESULTS_FOLDER / table.name
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC)
+        record = {
+            "suite": table.qualified,
+            "table": table.name,
+            "run_time": stamp.isoformat(),
+            "rows": report.rows,
+            "results": [
+                {"expectation": item.expectation, "success": item.success, "result": item.result}
+                for item in report.results
+            ],
+        }
+        path = folder / f"{stamp.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:8]}.json"
+        path.write_text(json.dumps(record, default=str))
+
 
 def build_data_docs(gx_root: Path):
-    """Render GX Data Docs for the validations stored under gx_root, readable offline (ingest/data_docs.py)."""
-    from orchestration.ingest.data_docs import finish_site
+    """Render GX Data Docs for the validations kept under gx_root, readable offline (ingest/gx_reference.py)."""
+    from orchestration.ingest.gx_reference import build_data_docs as build
 
-    gate = ValidationGate(gx_root)
-    gate.context.build_data_docs()
-    if not (gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists():
-        raise FileNotFoundError(f"no Data Docs were written under {gx_root}")
-    return finish_site(gx_root / "gx")
+    return build(gx_root)
