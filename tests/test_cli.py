@@ -9,11 +9,13 @@ import duckdb
 import pytest
 
 from orchestration.ingest.raw_tables import RAW_TABLES
-from orchestration.settings import SAMPLE_DATA_DIR
+from orchestration.publish.unchanged_build import project_fingerprint
+from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_DATA_DIR
 from tests.conftest import copy_warehouse, run_cli, table_snapshot
 
 STRESSWATCH = Path(sys.executable).with_name("stresswatch")  # the console script a user types
 RAW = [table.qualified for table in RAW_TABLES.values()]
+MARTS_COMPARED = ["marts.fct_market_stress_daily", "marts.fct_equity_daily", "marts.fct_stress_alerts"]
 RAW_TABLES_BY_FOLDER = {"prices": "price_bars", "fred": "fred_observations", "treasury": "treasury_auctions"}
 
 
@@ -115,8 +117,26 @@ def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path, capfd)
     db = tmp_path / "again.duckdb"
     copy_warehouse(built_db, db)
     before = {table: table_snapshot(db, table) for table in RAW}
+    marts_before = {mart: table_snapshot(db, mart) for mart in MARTS_COMPARED}
     assert run_cli("run", "--db", str(db), "--verbose") == 0
     assert {table: table_snapshot(db, table) for table in RAW} == before
+    # nothing new and the same dbt project: the build is skipped, saying so, and the marts stay as they were
+    output = capfd.readouterr().out
+    assert "dbt build: skipped, no raw row changed tonight" in output
+    assert "OK created sql table model" not in output
+    assert {mart: table_snapshot(db, mart) for mart in MARTS_COMPARED} == marts_before
+    with duckdb.connect(str(db), read_only=True) as con:
+        [(project,)] = con.execute("select distinct dbt_project_sha256 from marts.build_info").fetchall()
+    assert project == project_fingerprint(DBT_PROJECT_DIR)
+
+
+def test_a_changed_dbt_project_rebuilds_even_with_nothing_new(built_db, tmp_path, capfd):
+    """The skip is only for the project the marts were built with: a model edited since is built tonight."""
+    db = tmp_path / "edited.duckdb"
+    copy_warehouse(built_db, db)
+    with duckdb.connect(str(db)) as con:  # as if the published marts were built by another version of the project
+        con.execute("update marts.build_info set dbt_project_sha256 = 'an older project'")
+    assert run_cli("run", "--db", str(db), "--verbose") == 0
     # --verbose: dbt's own line per node (written by the step's process, so read at the file descriptor)
     assert "OK created sql table model marts.fct_market_stress_daily" in capfd.readouterr().out
 

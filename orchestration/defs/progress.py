@@ -59,4 +59,15 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.handlers = [_ProgressHandler(sys.stdout, verbose)]
     logger.propagate = False
+    if not verbose:
+        logging.getLogger(PLAN_LOGGER).addFilter(_unrun_checks)
     return logger
+
+
+# Dagster's planner warns, once per data test and downstream step, that a check emitted no result: what happens
+# when the dbt build is skipped because nothing changed (its one line says so), so the quiet run does not repeat it
+PLAN_LOGGER = "dagster._core.execution.plan.active"
+
+
+def _unrun_checks(record: logging.LogRecord) -> bool:
+    return "emitted no result" not in record.getMessage()

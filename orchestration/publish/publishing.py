@@ -93,10 +93,16 @@ def end_failed_build(published: Path, keep: bool = False) -> str | None:
 
 
 def write_build_info(
-    build: Path, run_id: str, started_at: datetime, finished_at: datetime, stale: Mapping[str, str] | None = None
+    build: Path,
+    run_id: str,
+    started_at: datetime,
+    finished_at: datetime,
+    stale: Mapping[str, str] | None = None,
+    dbt_project_sha256: str | None = None,
 ) -> None:
     """marts.build_info: the run, its times, and the rows and last date of every raw table and mart it publishes;
-    `stale` names the relations this run could not refresh (a blocked source, and the marts that read it) and why."""
+    `stale` names the relations this run could not refresh (a blocked source, and the marts that read it) and why;
+    `dbt_project_sha256` the dbt project the marts were built with (publish/unchanged_build.py)."""
     stale = stale or {}
     with duckdb.connect(str(build)) as con:
         relations = con.execute(
@@ -108,7 +114,7 @@ def write_build_info(
         con.execute(
             "create or replace table marts.build_info (run_id varchar, started_at timestamptz, "
             "finished_at timestamptz, relation varchar, kind varchar, row_count bigint, last_date date, "
-            "is_stale boolean, stale_reason varchar)"
+            "is_stale boolean, stale_reason varchar, dbt_project_sha256 varchar)"
         )
         for schema, table in relations:
             columns = {
@@ -130,7 +136,7 @@ def write_build_info(
             relation = f"{schema}.{table}"
             con.execute(
                 f"insert into marts.build_info select $run_id, $started, $finished, $relation, "
-                f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date}, $stale, $reason "
+                f"'{'source' if schema == 'raw' else 'mart'}', count(*), {last_date}, $stale, $reason, $project "
                 f"from {schema}.{table}",
                 {
                     "run_id": run_id,
@@ -139,6 +145,7 @@ def write_build_info(
                     "relation": relation,
                     "stale": relation in stale,
                     "reason": stale.get(relation),
+                    "project": dbt_project_sha256,
                 },
             )
         con.execute("checkpoint")

@@ -11,6 +11,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.blocked_sources import blocked_sources, marts_reading
 from orchestration.publish.publishing import discard_build, prepare_build, publish, write_build_info
 from orchestration.publish.spark_engine import publish_spark_build, write_spark_build_info
+from orchestration.publish.unchanged_build import project_fingerprint
 
 BUILD_DATABASE = dg.AssetKey(["build_database"])
 PUBLISHED_WAREHOUSE = dg.AssetKey(["published_warehouse"])
@@ -52,7 +53,11 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         """The warehouse readers open: the build, with marts.build_info, renamed over it in one atomic step."""
         run = warehouse.settings()
         stale = stale_relations_of_run(run.build_path, context.run.run_id)
-        write_build_info(run.build_path, context.run.run_id, _run_started_at(context), datetime.now(UTC), stale)
+        # the marts were built (or left, unchanged) with the project as it is now: kept for the next run's skip test
+        project = project_fingerprint(dbt_project.project_dir)
+        write_build_info(
+            run.build_path, context.run.run_id, _run_started_at(context), datetime.now(UTC), stale, project
+        )
         publish(run.build_path, run.db_path)
         context.log.info(f"published {run.db_path}" + (f"; not refreshed: {sorted(stale)}" if stale else ""))
         return dg.MaterializeResult(
