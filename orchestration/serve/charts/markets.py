@@ -52,7 +52,8 @@ def equity_charts(con) -> list[Chart]:
     ]
     figure, axis = plt.subplots(figsize=(10, 2.6))
     average = spx.volume / spx.rel_volume_30d
-    axis.bar(spx.trade_date, spx.volume / 1e9, color="#90a4ae", width=1.0, label="volume")
+    # one filled step path, not a bar per session: the same picture, drawn in a fraction of the time
+    axis.fill_between(spx.trade_date, 0, spx.volume / 1e9, step="mid", color="#90a4ae", linewidth=0, label="volume")
     axis.plot(spx.trade_date, average / 1e9, color="#c62828", linewidth=1, label="30-session average")
     axis.set_ylabel("shares traded, billions")
     axis.set_xlabel("date")
@@ -103,11 +104,13 @@ def volatility_and_credit_charts(con) -> list[Chart]:
         top.plot(credit.obs_date, credit.ig_oas_bp, color="#1565c0", linewidth=1, label="investment grade OAS")
         top.set_ylabel("spread over Treasuries, bp")
         top.legend(loc="upper left", fontsize=8)
-        bottom.bar(
+        bottom.fill_between(
             credit.obs_date,
-            credit.hy_oas_change_3d_bp,
+            0,
+            credit.hy_oas_change_3d_bp.fillna(0),
+            step="mid",
             color="#ef9a9a",
-            width=1.0,
+            linewidth=0,
             label="high yield, 3-session change",
         )
         bottom.axhline(40, color="#c62828", linestyle="--", linewidth=0.8, label="alert +40 bp")
