@@ -98,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $STRESSWATCH_CLAIMS_FILE, else none)",
     )
     run.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="DuckDB's memory limit for the loads and dbt, e.g. 8GB; beyond it DuckDB spills to disk "
+        "(default: $STRESSWATCH_MEMORY_LIMIT, else 4GB)",
+    )
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="DuckDB's threads (default: $STRESSWATCH_THREADS, else one per core)",
+    )
+    run.add_argument(
         "--keep-failed-build",
         action="store_true",
         help="when the run fails, keep its build database as <db>.failed.duckdb for diagnosis "

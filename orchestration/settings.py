@@ -97,6 +97,9 @@ def spark_runs_dir_for(db_path: Path) -> Path:
 
 
 ENGINES = ("duckdb", "spark")
+# DuckDB's own default is 80 % of the machine's memory; a full build of 8,000 symbols x 30 years needs far less
+# when DuckDB spills sorts and joins to its temp directory (beside the build file), and the machine stays usable
+DEFAULT_MEMORY_LIMIT = "4GB"
 MODES = ("replay", "live")
 DEFAULT_SPARK_MASTER = "local[2]"
 
@@ -123,6 +126,12 @@ class RunSettings:
     backfill: tuple[date, date] | None = None  # reload rows dated in this range (both included), rebuild the marts
     accepted_moves: Path = ACCEPTED_MOVES_FILE  # real extremes analysts confirmed (stresswatch run --accept)
     keep_failed_build: bool = False  # set a failed run's build aside for diagnosis instead of removing it
+    memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit for loads and dbt; beyond it DuckDB spills to disk
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # DuckDB's threads
+
+    def duckdb_settings(self) -> dict[str, str | int]:
+        """The DuckDB settings every read-write connection of the run applies (loads here, dbt in its profile)."""
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
 
     @property
     def build_path(self) -> Path:
@@ -152,7 +161,11 @@ class RunSettings:
         """What the dbt subprocess needs, passed as `--vars` (profiles.yml and dbt_project.yml read them)."""
         if spark_build is not None:
             return {"spark_dir": str(spark_build), "spark_master": self.spark_master}
-        return {"warehouse_path": str(self.build_path)}
+        return {
+            "warehouse_path": str(self.build_path),
+            "duckdb_memory_limit": self.memory_limit,
+            "duckdb_threads": self.threads,
+        }
 
 
 def _env(name: str) -> str | None:
@@ -177,6 +190,8 @@ def resolve_settings(
     backfill_to: str | date | None = None,
     accepted_moves: str | os.PathLike | None = None,
     keep_failed_build: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> RunSettings:
     """Explicit arguments win, then STRESSWATCH_* environment variables (read, never written), then the defaults."""
     db = Path(db_path or _env("STRESSWATCH_DB") or DEFAULT_DB_PATH)
@@ -216,6 +231,8 @@ def resolve_settings(
         backfill=backfill,
         accepted_moves=Path(accepted_moves or _env("STRESSWATCH_ACCEPTED_MOVES") or ACCEPTED_MOVES_FILE).resolve(),
         keep_failed_build=keep_failed_build,
+        memory_limit=memory_limit or _env("STRESSWATCH_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        threads=threads or int(_env("STRESSWATCH_THREADS") or 0) or os.cpu_count() or 1,
     )
 
 

@@ -12,7 +12,7 @@ def test_explicit_values_win_over_the_environment(monkeypatch, tmp_path):
     run = resolve_settings(tmp_path / "w.duckdb", tmp_path, "replay")
     assert (run.db_path, run.data_dir, run.mode) == (tmp_path / "w.duckdb", tmp_path, "replay")
     assert run.build_path == tmp_path / "w.build.duckdb" and run.gx_root == tmp_path / "w.gx"
-    assert run.dbt_vars() == {"warehouse_path": str(tmp_path / "w.build.duckdb")}
+    assert run.dbt_vars()["warehouse_path"] == str(tmp_path / "w.build.duckdb")
 
 
 def test_defaults_are_the_bundled_sample_and_warehouse(monkeypatch):

@@ -32,6 +32,8 @@ class WarehouseResource(dg.ConfigurableResource):
         None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
     )
     keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
+    memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "4GB" (else $STRESSWATCH_MEMORY_LIMIT, then 4GB)
+    threads: int | None = None  # DuckDB's threads (else $STRESSWATCH_THREADS, then one per core)
     echo_dbt_output: bool = True  # dbt's per-node lines on stdout (the compute log); the CLI's quiet run sets False
     writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse
 
@@ -56,6 +58,8 @@ class WarehouseResource(dg.ConfigurableResource):
             backfill_to=self.backfill_to,
             accepted_moves=self.accepted_moves,
             keep_failed_build=self.keep_failed_build,
+            memory_limit=self.memory_limit,
+            threads=self.threads,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -57,6 +57,8 @@ def _run_config(args: argparse.Namespace, run) -> dict:
         "claims_file": str(args.claims) if getattr(args, "claims", None) else None,
         "accepted_moves": str(run.accepted_moves),
         "keep_failed_build": run.keep_failed_build,
+        "memory_limit": run.memory_limit,
+        "threads": run.threads,
         "echo_dbt_output": bool(getattr(args, "verbose", False)),
     }
     if getattr(args, "backfill_from", None):
@@ -83,6 +85,8 @@ def command_run(args: argparse.Namespace) -> int:
         args.mode,
         accepted_moves=getattr(args, "accepted_moves", None),
         keep_failed_build=getattr(args, "keep_failed_build", False),
+        memory_limit=getattr(args, "memory_limit", None),
+        threads=getattr(args, "threads", None),
     )
     try:
         _record_accepted(args, run)

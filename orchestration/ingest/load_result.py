@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from orchestration.ingest.freshness import STALENESS_CHECK
+from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.validation import Failure, SplitsFailures, ValidationReport
 
 
@@ -78,3 +79,11 @@ def loaded_note(kept_known: int, rebased: list) -> str | None:
     if rebased:
         notes.append(f"re-based and loaded whole: {', '.join(rebase.describe() for rebase in rebased)}")
     return "; ".join(notes)[:2000] or None
+
+
+def notes_report(table: RawTable, notes: list[str]) -> list[ValidationReport]:
+    """What a source could not bring (a series it lacks, a response it cut short) as one warning, if any."""
+    if not notes:
+        return []
+    note = Failure(SOURCE_NOTE_CHECK, "source note", table.entity_column, "warn", len(notes), tuple(notes[:10]))
+    return [ValidationReport(table.qualified, 0, [note])]

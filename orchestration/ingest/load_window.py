@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from orchestration.ingest.raw_layer import LoadedRange
+from orchestration.ingest.raw_tables import RawTable
 from orchestration.settings import LOW_FREQUENCY_REVISION_DAYS, LOW_FREQUENCY_SPACING_DAYS
 
 
@@ -36,3 +37,10 @@ def rows_within(frame: pd.DataFrame, date_column: str, window: tuple[date, date]
     dates = pd.to_datetime(frame[date_column])
     keep = dates.isna() | ((dates >= pd.Timestamp(window[0])) & (dates <= pd.Timestamp(window[1])))
     return frame.loc[keep].reset_index(drop=True)
+
+
+def fetch_scope(table: RawTable, since: dict[str, date], window: tuple[date, date] | None) -> str:
+    """What a load asks its source for: a backfill's window, each entity's increment, or the whole history."""
+    if window is not None:
+        return f"backfill of {window[0]}..{window[1]}"
+    return f"incremental for {len(since)} {table.entity_column}(s)" if since else "full history"

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.engine_load import move_to_staging, quarantine_whole_files, validate_whole_files
 from orchestration.ingest.load_result import (
-    SOURCE_NOTE_CHECK,
     LoadError,
     LoadResult,
     loaded_note,
     merge_reports,
+    notes_report,
     records,
 )
-from orchestration.ingest.load_window import fetch_starts, rows_within
+from orchestration.ingest.load_window import fetch_scope, fetch_starts, rows_within
 from orchestration.ingest.plausibility import find_implausible, read_accepted
 from orchestration.ingest.price_basis import Rebase, find_rebased, with_whole_histories
 from orchestration.ingest.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
@@ -39,20 +41,18 @@ from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.base import SourceClient
 from orchestration.ingest.sources.errors import SourceFormatError
 from orchestration.ingest.validation import Failure, ValidationGate, ValidationReport
-from orchestration.settings import (
-    ACCEPTED_MOVES_FILE,
-    gx_root_for,
-)
+from orchestration.settings import ACCEPTED_MOVES_FILE, gx_root_for
 
 # A full load of a large universe is validated and staged in batches of whole entities of about this many rows:
 # memory stays bounded (a batch and its validation), and raw still changes in one transaction at the end.
 DEFAULT_BATCH_ROWS = 2_000_000
 
 
-def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write, creating its folder on first use."""
+def connect(db_path: Path, settings: Mapping[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, creating its folder on first use, with the run's DuckDB settings (a memory
+    limit beyond which DuckDB spills to the temp directory beside the file, its threads)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(db_path))
+    return duckdb.connect(str(db_path), config={name: str(value) for name, value in (settings or {}).items()})
 
 
 def load_source(
@@ -67,6 +67,7 @@ def load_source(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     window: tuple[date, date] | None = None,
     accepted_moves: Path | None = None,
+    duckdb_settings: Mapping[str, object] | None = None,
 ) -> LoadResult:
     """Fetch since each entity's last date minus the overlap, validate, then upsert or quarantine atomically.
 
@@ -87,23 +88,14 @@ def load_source(
     gate = gate or ValidationGate(gx_root_for(db_path))
     accepted = read_accepted(accepted_moves or ACCEPTED_MOVES_FILE)
     started_at, started = datetime.now(UTC), time.perf_counter()
-    with connect(db_path) as con:
+    with connect(db_path, duckdb_settings) as con:
         ensure_raw_schema(con)
         ensure_quarantine_schema(con, table)
         known = loaded_ranges(con, table)
         # rows dated before an entity's first loaded date are history the source gained (a longer download): fetched
         history_from = {entity: loaded.first for entity, loaded in known.items()}
         since = fetch_starts(known, overlap_days, window)
-    (detail or progress)(
-        f"{client.family}: fetching from {client.describe()}"
-        + (
-            f", backfill of {window[0]}..{window[1]}"
-            if window is not None
-            else f", incremental for {len(since)} {table.entity_column}(s)"
-            if since
-            else ", full history"
-        )
-    )
+    (detail or progress)(f"{client.family}: fetching from {client.describe()}, {fetch_scope(table, since, window)}")
     outside = 0
 
     def log(con: duckdb.DuckDBPyConnection, status: str, **row: object) -> None:
@@ -125,14 +117,60 @@ def load_source(
     rebased: list[Rebase] = []
     held: pd.DataFrame | None = None  # a load of one batch (every daily run) is upserted straight from memory
     staged = False  # a load of several batches collects them in a staging table, committed batch by batch
-    con = connect(db_path)
+    con = connect(db_path, duckdb_settings)
+
+    def quarantine(report: ValidationReport, rows: int, keep: Callable[[list[dict]], None]) -> LoadResult:
+        """Nothing of this load reaches raw: the staged rows go, the failing ones are kept in quarantine."""
+        con.begin()
+        keep([failure.as_record() for failure in report.errors])
+        validation_s = sum(r.seconds for r in reports)
+        message = "; ".join(f.describe() for f in report.errors)[:2000]
+        log(
+            con,
+            "quarantined",
+            message=message,
+            window_start=first,
+            window_end=last,
+            rows_in=rows_in,
+            failed_expectations=records(report.errors),
+            warnings=records(report.warnings),
+            validation_s=validation_s,
+        )
+        con.commit()
+        drop_staging(con, table)
+        result = LoadResult(
+            client.family,
+            table.qualified,
+            "quarantined",
+            rows_in,
+            window_start=first,
+            window_end=last,
+            seconds=time.perf_counter() - started,
+            validation_seconds=validation_s,
+            failures=tuple(report.failures),
+        )
+        progress(f"{client.family}: {rows:,} rows quarantined, raw unchanged: {result.reason()}")
+        return result
+
     try:
         try:
+            # a full history of files is read, checked and validated inside DuckDB (engine_load.py)
+            whole = client.whole_files(since) if window is None and hasattr(client, "whole_files") else []
+            if whole:
+                loaded = validate_whole_files(con, table, client.family, whole, gate, today, accepted)
+                reports.append(loaded.report)
+                rows_in, first, last = loaded.rows, loaded.first, loaded.last
+                if not loaded.report.passed:
+                    return quarantine(loaded.report, loaded.rows, partial(quarantine_whole_files, con, table, run_id))
+                move_to_staging(con, table)
+                staged = True
             for number, batch in enumerate(client.fetch_batches(since, batch_rows, history_from), start=1):
                 if window is not None:
                     fetched = len(batch)
                     batch = rows_within(batch, table.date_column, window)
                     outside += fetched - len(batch)
+                if batch.empty and (staged or held is not None):
+                    continue  # nothing beyond what is already staged (the whole files read by DuckDB)
                 found = find_rebased(con, table, batch)
                 if found:  # a split or dividend re-based these symbols' history: each is loaded whole again
                     batch = with_whole_histories(client, batch, found)
@@ -153,35 +191,7 @@ def load_source(
                     first = min(first, min(dates)) if first is not None else min(dates)
                     last = max(last, max(dates)) if last is not None else max(dates)
                 if not report.passed:
-                    # nothing of this load reaches raw: the staged batches go, the failing one is kept in quarantine
-                    drop_staging(con, table)
-                    con.begin()
-                    quarantine_batch(con, table, batch, run_id, [failure.as_record() for failure in report.errors])
-                    log(
-                        con,
-                        "quarantined",
-                        message="; ".join(f.describe() for f in report.errors)[:2000],
-                        window_start=first,
-                        window_end=last,
-                        rows_in=rows_in,
-                        failed_expectations=records(report.errors),
-                        warnings=records(report.warnings),
-                        validation_s=sum(r.seconds for r in reports),
-                    )
-                    con.commit()
-                    result = LoadResult(
-                        client.family,
-                        table.qualified,
-                        "quarantined",
-                        rows_in,
-                        window_start=first,
-                        window_end=last,
-                        seconds=time.perf_counter() - started,
-                        validation_seconds=sum(r.seconds for r in reports),
-                        failures=tuple(report.failures),
-                    )
-                    progress(f"{client.family}: {len(batch):,} rows quarantined, raw unchanged: {result.reason()}")
-                    return result
+                    return quarantine(report, len(batch), partial(quarantine_batch, con, table, batch, run_id))
                 if held is None and not staged:
                     held = batch
                     continue
@@ -207,19 +217,7 @@ def load_source(
                 f"{client.family}: {outside:,} fetched rows dated outside {window[0]}..{window[1]} are not part "
                 "of this backfill and were left as raw has them"
             )
-        notes = client.take_notes()  # what the source could not bring: warnings, never silence
-        if notes:
-            reports.append(
-                ValidationReport(
-                    table.qualified,
-                    0,
-                    [
-                        Failure(
-                            SOURCE_NOTE_CHECK, "source note", table.entity_column, "warn", len(notes), tuple(notes[:10])
-                        )
-                    ],
-                )
-            )
+        reports += notes_report(table, client.take_notes())  # what the source could not bring: never silence
         failures = merge_reports(reports)
         warnings = [failure for failure in failures if failure.severity == "warn"]
         validation_s = sum(report.seconds for report in reports)

@@ -208,16 +208,24 @@ def _describe(row: dict, column: str, source: str) -> str:
 
 
 def _measured(
-    con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, above: float, limit: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    batch: pd.DataFrame | str,
+    above: float,
+    limit: int | None = None,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Per measure of the table: the batch rows (by position) using more than `above` of their limit."""
+    """Per measure of the table: the batch rows (by position; by rowid for a staged relation named instead of an
+    in-memory batch) using more than `above` of their limit."""
     entity_sql, day_column, naming = _SERIES[table.name]
     con.register("kinds", _kinds_frame())
     try:
         for measure in rules()["measures"].get(table.name, []):
-            # only what the measure reads crosses into DuckDB (a full load's batch has millions of rows)
-            frame = pd.DataFrame({name: batch[name].to_numpy() for name in (*naming, day_column, measure["column"])})
-            frame["_row"] = np.arange(len(frame))
+            read = (*naming, day_column, measure["column"])
+            if isinstance(batch, str):  # a staging table: its rows stay in DuckDB
+                frame = con.sql(f"select {', '.join(read)}, rowid as _row from {batch}")
+            else:  # only what the measure reads crosses into DuckDB (a full load's batch has millions of rows)
+                frame = pd.DataFrame({name: batch[name].to_numpy() for name in read})
+                frame["_row"] = np.arange(len(frame))
             kinds = measure.get("kinds", {})
             kind_map = pd.DataFrame(
                 {
@@ -271,3 +279,22 @@ def find_implausible(
             earlier = verdicts.loc[position]
             verdicts.loc[position] = text if pd.isna(earlier) else f"{earlier}; {text}"
     return verdicts
+
+
+def implausible_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    source: str,
+    relation: str,
+    accepted: set[tuple[str, str, date]],
+) -> pd.DataFrame:
+    """find_implausible for a staged relation: `_row` (its rowid) and `verdict`, for the implausible rows only."""
+    verdicts: dict[int, str] = {}
+    if checks_table(table):
+        for column, found in _measured(con, table, relation, 1.0):
+            for row in found.to_dict("records"):
+                if (source, row["entity"], row["day"]) not in accepted:
+                    text = _describe(row, column, source)
+                    position = int(row["_row"])
+                    verdicts[position] = f"{verdicts[position]}; {text}" if position in verdicts else text
+    return pd.DataFrame({"_row": list(verdicts), "verdict": list(verdicts.values())}, dtype=object)

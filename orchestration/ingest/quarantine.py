@@ -37,16 +37,23 @@ def quarantine_batch(
     con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, run_id: str, failures: list[dict]
 ) -> None:
     """Keep the whole batch with the run id and the failed expectations (and their counts) as JSON."""
-    casts = ", ".join(f"cast(batch.{name} as {kind})" for name, kind in table.columns.items())
     con.register("quarantined_frame", batch[list(table.columns)])
     try:
-        con.execute(
-            f"insert into quarantine.{table.name} select {casts}, $run_id, current_timestamp, $reasons "
-            "from quarantined_frame as batch",
-            {"run_id": run_id, "reasons": json.dumps(failures)},
-        )
+        quarantine_relation(con, table, "quarantined_frame", run_id, failures)
     finally:
         con.unregister("quarantined_frame")
+
+
+def quarantine_relation(
+    con: duckdb.DuckDBPyConnection, table: RawTable, relation: str, run_id: str, failures: list[dict]
+) -> None:
+    """quarantine_batch for rows already in DuckDB (a staging table)."""
+    casts = ", ".join(f"cast(batch.{name} as {kind})" for name, kind in table.columns.items())
+    con.execute(
+        f"insert into quarantine.{table.name} select {casts}, $run_id, current_timestamp, $reasons "
+        f"from {relation} as batch",
+        {"run_id": run_id, "reasons": json.dumps(failures)},
+    )
 
 
 def quarantine_unreadable(

@@ -157,6 +157,7 @@ def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_t
             detail=context.log.debug,  # the UI and `run --verbose` show where each load fetches from
             window=run.backfill,
             accepted_moves=run.accepted_moves,
+            duckdb_settings=run.duckdb_settings(),
         )
     except Exception as exc:
         retries_left = LIVE_RETRY_POLICY.max_retries - context.retry_number

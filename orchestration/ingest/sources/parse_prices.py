@@ -105,6 +105,16 @@ class PriceFile:
         )
 
 
+@dataclass(frozen=True)
+class WholeFile:
+    """A price file to be read whole by DuckDB: its path, symbol, source label and whether it must carry volume."""
+
+    path: Path
+    symbol: str
+    source: str
+    volume_required: bool = True
+
+
 def _header_and_body(content: bytes) -> tuple[bytes, bytes, bool]:
     """The header, the body and whether the body is plain (no blank line, so rows and lines correspond)."""
     text = content.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")

@@ -21,7 +21,7 @@ from orchestration.ingest.sources.base import (
     keep_since,
 )
 from orchestration.ingest.sources.parse_fred import FRED_COLUMNS, VINTAGE_COLUMNS, parse_alfred_csv, read_fred_file
-from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, PriceFile, parse_price_files
+from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, PriceFile, WholeFile, parse_price_files
 from orchestration.ingest.sources.parse_sec import SEC_COLUMNS, read_companyfacts_file
 from orchestration.ingest.sources.parse_treasury import TREASURY_COLUMNS, merge_auction_files, read_treasury_file
 
@@ -110,20 +110,41 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, histor
 class ReplayPriceClient(_ReplayMixin, PriceClient):
     """prices/<SYMBOL>.csv plus Cboe's VIX history; with a start date, only the tail of each file is read."""
 
+    taken: frozenset[str] = frozenset()  # symbols handed over whole to DuckDB's reader, left out of the batches
+
+    def whole_files(self, since: Mapping[str, date]) -> list[WholeFile]:
+        """The files of the symbols raw does not hold yet, to be read whole by DuckDB (ingest/engine_load.py); the
+        batches fetched after this call leave them out."""
+        whole = [
+            WholeFile(path, data_dir.symbol_for_price_file(path), f"prices/{path.name}")
+            for path in data_dir.files(self.root, "prices", "*.csv")
+            if data_dir.symbol_for_price_file(path) not in since
+        ]
+        if data_dir.CBOE_VIX_SYMBOL not in since:
+            whole += [
+                WholeFile(cboe, data_dir.CBOE_VIX_SYMBOL, data_dir.CBOE_VIX_FILE, volume_required=False)
+                for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/"))
+            ]
+        self.taken = frozenset(file.symbol for file in whole)
+        return whole
+
     def _files(
         self, since: Mapping[str, date], history_from: Mapping[str, date], only: Collection[str] | None = None
     ) -> Iterator[PriceFile]:
         """Each price file's content (its tail on an incremental run), one symbol per file (of `only`'s, if given)."""
         for path in data_dir.files(self.root, "prices", "*.csv"):
             symbol = data_dir.symbol_for_price_file(path)
-            if only is not None and symbol not in only:
+            if (only is not None and symbol not in only) or (only is None and symbol in self.taken):
                 continue
             tail = read_tail(path, since.get(symbol), history_from=history_from.get(symbol))
             yield PriceFile(
                 tail.content, str(path), symbol, f"prices/{path.name}", body_first_line=tail.body_first_line
             )
         for cboe in data_dir.files(self.root, *data_dir.CBOE_VIX_FILE.split("/")):
-            if only is not None and data_dir.CBOE_VIX_SYMBOL not in only:
+            wanted = (
+                data_dir.CBOE_VIX_SYMBOL in only if only is not None else data_dir.CBOE_VIX_SYMBOL not in self.taken
+            )
+            if not wanted:
                 continue
             tail = read_tail(
                 cboe, since.get(data_dir.CBOE_VIX_SYMBOL), history_from=history_from.get(data_dir.CBOE_VIX_SYMBOL)

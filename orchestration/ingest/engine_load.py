@@ -1,0 +1,229 @@
+"""Whole price files read by DuckDB itself: a full history goes from CSV to a staging table without pandas.
+
+DuckDB's CSV reader parses every file of a header shape in one pass, as text with explicit column names, keeping
+each row's file; each row's line is its position in its file (the staging table keeps the reader's order). The
+reader checks of `parse_prices.py` become SQL over those cells, as a fast path that is never looser: a file with
+anything unusual (a byte-order mark, a carriage return, a quote, a blank line, a cell the SQL does not recognise
+as a plain number or ISO date, a missing price, a field count the reader refuses) goes to the pandas parser, which
+either names the file and line of the problem exactly as before or parses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.ingest.plausibility import VERDICT_COLUMN, implausible_rows
+from orchestration.ingest.quarantine import quarantine_relation
+from orchestration.ingest.raw_layer import staging_table, start_staging
+from orchestration.ingest.raw_tables import RawTable
+from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, WholeFile, parse_price_csv
+from orchestration.ingest.sources.values import MISSING_TOKENS
+from orchestration.ingest.validation import ValidationGate, ValidationReport
+
+STAGED_FILES = "loading.price_files"  # the rows of whole files, with _file, _line and _row, before validation
+PRICES = ("open", "high", "low", "close")
+_NUMBER = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T00:00:00)?"
+
+
+def _header(path: Path) -> tuple[str, ...] | None:
+    """The file's lower-cased column names when the whole file is plain enough for the fast path, else None."""
+    content = path.read_bytes()
+    if not content.strip() or content.startswith(b"\xef\xbb\xbf") or b"\r" in content or b'"' in content:
+        return None
+    if b"\n\n" in content.rstrip(b"\n"):  # a blank line would shift the lines after it
+        return None
+    header = content.split(b"\n", 1)[0].decode("ascii", errors="replace")
+    return tuple(name.strip().lower() for name in header.split(","))
+
+
+def _cell(name: str) -> str:
+    """A text cell with the sources' missing-value spellings as null (values.blank_to_na)."""
+    tokens = ", ".join("'" + token + "'" for token in sorted(MISSING_TOKENS) if token)
+    return f"case when trim({name}) in ({tokens}) or trim({name}) = '' then null else trim({name}) end"
+
+
+def _read_group(con: duckdb.DuckDBPyConnection, files: list[WholeFile], header: tuple[str, ...]) -> list[WholeFile]:
+    """Stage the group's files in one read_csv; returns the files the fast path refused (for the pandas parser)."""
+    names = [f"c{position}" for position in range(len(header))]
+    column = dict(zip(header, names, strict=True))
+    volume_required = files[0].volume_required
+    if not {"date", *PRICES} <= set(column) or (volume_required and "volume" not in column):
+        return files  # the parser names the missing column
+    types = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+    con.register(
+        "file_names", pd.DataFrame([(str(f.path), f.symbol, f.source) for f in files], columns=["f", "s", "o"])
+    )
+    try:
+        con.execute(
+            "create or replace temp table csv_cells as select * from read_csv($files, header = true, "
+            f"auto_detect = false, delim = ',', columns = {types}, filename = true, strict_mode = true)",
+            {"files": [str(f.path) for f in files]},
+        )
+    except duckdb.Error:  # a line cut short, an extra field, bytes that are not UTF-8: the parser says where
+        return files
+    finally:
+        con.unregister("file_names")
+    volume = _cell(column["volume"]) if "volume" in column else "null"
+    cells = ", ".join(f"{_cell(column[name])} as {name}" for name in ("date", *PRICES))
+    prices_missing = " + ".join(f"({name} is null)::int" for name in PRICES)
+    # not a plain finite number: the parser names it (values_are_numeric, values_are_finite)
+    finite = "regexp_full_match({0}, '" + _NUMBER + "') and not coalesce(isinf(try_cast({0} as double)), false)"
+    bad_number = " or ".join(f"({name} is not null and not ({finite.format(name)}))" for name in (*PRICES, "volume"))
+    con.execute(
+        f"""create or replace temp table csv_rows as
+        with cells as (
+            select filename as _file, rowid as _position, {cells}, {volume} as volume from csv_cells
+        ), judged as (
+            select *,
+                   {prices_missing} as prices_missing,
+                   date is not null and not (regexp_full_match(date, '{_DAY}')
+                       and try_cast(left(date, 10) as date) is not null) as bad_date,
+                   {bad_number} as bad_number
+            from cells
+        )
+        select *, _position - min(_position) over (partition by _file) + 2 as _line from judged"""
+    )
+    refused = {
+        path
+        for (path,) in con.execute(
+            "select distinct _file from csv_rows where bad_date or bad_number "
+            "or (prices_missing between 1 and 3) "
+            + ("or (prices_missing = 0 and volume is null)" if volume_required else "")
+        ).fetchall()
+    }
+    con.execute(
+        "create or replace temp table refused_files as select unnest($refused::varchar[]) as _file",
+        {"refused": sorted(refused)},
+    )
+    con.register(
+        "file_names", pd.DataFrame([(str(f.path), f.symbol, f.source) for f in files], columns=["f", "s", "o"])
+    )
+    try:
+        con.execute(
+            f"""insert into {STAGED_FILES}
+            select names.s, cast(left(rows.date, 10) as date), cast(rows.open as double), cast(rows.high as double),
+                   cast(rows.low as double), cast(rows.close as double), cast(rows.volume as double), names.o,
+                   rows._file, rows._line
+            from csv_rows as rows join file_names as names on names.f = rows._file
+            where rows.prices_missing < 4 and rows._file not in (select _file from refused_files)"""
+        )
+    finally:
+        con.unregister("file_names")
+    return [file for file in files if str(file.path) in refused]
+
+
+@dataclass(frozen=True)
+class StagedFiles:
+    rows: int
+    parsed_by_pandas: tuple[str, ...]  # the files the SQL fast path left to the pandas parser
+
+
+def stage_whole_files(con: duckdb.DuckDBPyConnection, files: list[WholeFile]) -> StagedFiles:
+    """Stage the files' bars with their file and line in STAGED_FILES (created here).
+
+    Raises SourceFormatError (from the pandas parser) naming file and line for a file that cannot be read."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+    con.execute("create schema if not exists loading")
+    con.execute(f"create or replace table {STAGED_FILES} ({columns})")
+    groups: dict[tuple, list[WholeFile]] = {}
+    slow: list[WholeFile] = []
+    for file in files:
+        header = _header(file.path)
+        if header is None or len(set(header)) != len(header):
+            slow.append(file)
+        else:
+            groups.setdefault((header, file.volume_required), []).append(file)
+    try:
+        for (header, _), members in groups.items():
+            slow += _read_group(con, members, header)
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(
+                "drop table if exists csv_cells; drop table if exists csv_rows; drop table if exists refused_files"
+            )
+    for file in slow:  # exact errors (or an exact parse) from the reader every other load uses
+        frame = parse_price_csv(file.path.read_bytes(), str(file.path), file.symbol, file.source, file.volume_required)
+        con.register("parsed_file", frame[list(_COLUMNS)])
+        try:
+            con.execute(f"insert into {STAGED_FILES} select * from parsed_file")
+        finally:
+            con.unregister("parsed_file")
+    rows = con.execute(f"select count(*) from {STAGED_FILES}").fetchall()[0][0]
+    return StagedFiles(rows, tuple(str(file.path) for file in slow))
+
+
+_COLUMNS = {
+    "symbol": "varchar",
+    "trade_date": "date",
+    "open": "double",
+    "high": "double",
+    "low": "double",
+    "close": "double",
+    "volume": "double",
+    "source": "varchar",
+    "_file": "varchar",
+    "_line": "bigint",
+}
+assert list(_COLUMNS)[: len(PRICE_COLUMNS)] == PRICE_COLUMNS  # the raw table's columns first, in its order
+
+
+@dataclass
+class WholeFilesLoad:
+    """Whole files staged and validated in DuckDB: how many rows, their date range and the suite's report."""
+
+    rows: int
+    first: date | None
+    last: date | None
+    report: ValidationReport
+
+
+def validate_whole_files(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    family: str,
+    files: list[WholeFile],
+    gate: ValidationGate,
+    today: date | None,
+    accepted: set[tuple[str, str, date]],
+) -> WholeFilesLoad:
+    """Stage the files, judge their moves and run the table's suite on the staged rows, all inside DuckDB."""
+    try:
+        rows = stage_whole_files(con, files).rows
+        measured = time.perf_counter()
+        verdicts = implausible_rows(con, table, family, STAGED_FILES, accepted)
+        plausibility_s = time.perf_counter() - measured
+        con.register("verdicts", verdicts)
+        con.execute(
+            f"create or replace temp view staged_with_verdicts as select staged.*, verdicts.verdict as "
+            f"{VERDICT_COLUMN} from {STAGED_FILES} as staged left join verdicts on verdicts._row = staged.rowid"
+        )
+        report = gate.validate_relation(con, table, family, "staged_with_verdicts", today)
+        report.seconds += plausibility_s  # the plausibility check is part of validating
+        con.execute("drop view staged_with_verdicts")
+        con.unregister("verdicts")
+        first, last = con.execute(f"select min(trade_date), max(trade_date) from {STAGED_FILES}").fetchall()[0]
+    except Exception:
+        con.execute(f"drop table if exists {STAGED_FILES}")
+        raise
+    return WholeFilesLoad(rows, first, last, report)
+
+
+def quarantine_whole_files(con: duckdb.DuckDBPyConnection, table: RawTable, run_id: str, failures: list[dict]) -> None:
+    """Keep the staged rows in quarantine with the failed expectations, and drop them from staging."""
+    quarantine_relation(con, table, STAGED_FILES, run_id, failures)
+    con.execute(f"drop table {STAGED_FILES}")
+
+
+def move_to_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    """The validated whole files join the load's staging table, which raw is merged from."""
+    start_staging(con, table)
+    con.execute(f"insert into {staging_table(table)} select {', '.join(table.columns)} from {STAGED_FILES}")
+    con.execute(f"drop table {STAGED_FILES}")
