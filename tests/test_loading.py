@@ -7,9 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 
-from orchestration.ingest.loading import LoadError, load_source, merge_reports
+from orchestration.ingest.loading import load_source, merge_reports
 from orchestration.ingest.raw_layer import loaded_ranges
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail

@@ -36,7 +36,8 @@ _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T00:00:00)?"
 def _header(path: Path) -> tuple[str, ...] | None:
     """The file's lower-cased column names when the whole file is plain enough for the fast path, else None."""
     content = path.read_bytes()
-    if not content.strip() or content.startswith(b"\xef\xbb\xbf") or b"\r" in content or b'"' in content:
+    # DuckDB would read '1_000' as a number where the parser refuses it: such files are the parser's
+    if not content.strip() or content.startswith(b"\xef\xbb\xbf") or any(c in content for c in (b"\r", b'"', b"_")):
         return None
     if b"\n\n" in content.rstrip(b"\n"):  # a blank line would shift the lines after it
         return None
@@ -44,79 +45,66 @@ def _header(path: Path) -> tuple[str, ...] | None:
     return tuple(name.strip().lower() for name in header.split(","))
 
 
-def _cell(name: str) -> str:
-    """A text cell with the sources' missing-value spellings as null (values.blank_to_na)."""
-    tokens = ", ".join("'" + token + "'" for token in sorted(MISSING_TOKENS) if token)
-    return f"case when trim({name}) in ({tokens}) or trim({name}) = '' then null else trim({name}) end"
-
-
 def _read_group(con: duckdb.DuckDBPyConnection, files: list[WholeFile], header: tuple[str, ...]) -> list[WholeFile]:
-    """Stage the group's files in one read_csv; returns the files the fast path refused (for the pandas parser)."""
+    """Stage the group's files in one typed read_csv; returns the files the fast path refused (for the pandas parser).
+
+    Prices and volume are read as DOUBLE with the sources' missing-value spellings as null; a cell DuckDB cannot read
+    as a number, a line with another field count or bytes that are not UTF-8 land in DuckDB's rejects table, which
+    names the file: that file goes to the parser."""
     names = [f"c{position}" for position in range(len(header))]
     column = dict(zip(header, names, strict=True))
     volume_required = files[0].volume_required
     if not {"date", *PRICES} <= set(column) or (volume_required and "volume" not in column):
         return files  # the parser names the missing column
-    types = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
-    con.register(
-        "file_names", pd.DataFrame([(str(f.path), f.symbol, f.source) for f in files], columns=["f", "s", "o"])
-    )
-    try:
-        con.execute(
-            "create or replace temp table csv_cells as select * from read_csv($files, header = true, "
-            f"auto_detect = false, delim = ',', columns = {types}, filename = true, strict_mode = true)",
-            {"files": [str(f.path) for f in files]},
-        )
-    except duckdb.Error:  # a line cut short, an extra field, bytes that are not UTF-8: the parser says where
-        return files
-    finally:
-        con.unregister("file_names")
-    volume = _cell(column["volume"]) if "volume" in column else "null"
-    cells = ", ".join(f"{_cell(column[name])} as {name}" for name in ("date", *PRICES))
-    prices_missing = " + ".join(f"({name} is null)::int" for name in PRICES)
-    # not a plain finite number: the parser names it (values_are_numeric, values_are_finite)
-    finite = "regexp_full_match({0}, '" + _NUMBER + "') and not coalesce(isinf(try_cast({0} as double)), false)"
-    bad_number = " or ".join(f"({name} is not null and not ({finite.format(name)}))" for name in (*PRICES, "volume"))
+    numeric = {column[name] for name in (*PRICES, "volume") if name in column}
+    types = "{" + ", ".join(f"'{n}': '{'DOUBLE' if n in numeric else 'VARCHAR'}'" for n in names) + "}"
+    missing = "[" + ", ".join(f"'{token}'" for token in sorted(MISSING_TOKENS)) + "]"
     con.execute(
-        f"""create or replace temp table csv_rows as
-        with cells as (
-            select filename as _file, rowid as _position, {cells}, {volume} as volume from csv_cells
-        ), judged as (
-            select *,
-                   {prices_missing} as prices_missing,
-                   date is not null and not (regexp_full_match(date, '{_DAY}')
-                       and try_cast(left(date, 10) as date) is not null) as bad_date,
-                   {bad_number} as bad_number
-            from cells
-        )
-        select *, _position - min(_position) over (partition by _file) + 2 as _line from judged"""
+        f"create or replace temp table csv_rows as select filename as _file, "
+        f"trim({column['date']}) as date, {', '.join(f'{column[n]} as {n}' for n in PRICES)}, "
+        f"{column.get('volume', 'null::double')} as volume "
+        f"from read_csv($files, header = true, auto_detect = false, delim = ',', quote = '\"', columns = {types}, "
+        f"nullstr = {missing}, filename = true, ignore_errors = true, store_rejects = true, "
+        "rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')",
+        {"files": [str(f.path) for f in files]},
     )
+    # read_csv numbers rows in the order it read them: a row's line is its place in its file, after the header
+    con.execute(
+        "create or replace temp table csv_lines as select _file, min(rowid) as first_position "
+        "from csv_rows group by _file"
+    )
+    prices_missing = " + ".join(f"({name} is null)::int" for name in PRICES)
+    finite = " and ".join(f"coalesce(not isinf({name}), true)" for name in (*PRICES, "volume"))
     refused = {
         path
         for (path,) in con.execute(
-            "select distinct _file from csv_rows where bad_date or bad_number "
-            "or (prices_missing between 1 and 3) "
-            + ("or (prices_missing = 0 and volume is null)" if volume_required else "")
+            f"""select distinct _file from csv_rows
+            where (date is not null and not (regexp_full_match(date, '{_DAY}')
+                   and try_cast(left(date, 10) as date) is not null))
+               or not ({finite})
+               or ({prices_missing}) between 1 and 3
+               {"or (" + prices_missing + " = 0 and volume is null)" if volume_required else ""}
+            union select distinct scans.file_path from csv_rejects as rejects
+            join csv_reject_scans as scans using (scan_id, file_id)"""
         ).fetchall()
     }
-    con.execute(
-        "create or replace temp table refused_files as select unnest($refused::varchar[]) as _file",
-        {"refused": sorted(refused)},
-    )
     con.register(
         "file_names", pd.DataFrame([(str(f.path), f.symbol, f.source) for f in files], columns=["f", "s", "o"])
     )
+    con.register("refused_files", pd.DataFrame({"_file": sorted(refused)}, dtype=object))
     try:
         con.execute(
             f"""insert into {STAGED_FILES}
-            select names.s, cast(left(rows.date, 10) as date), cast(rows.open as double), cast(rows.high as double),
-                   cast(rows.low as double), cast(rows.close as double), cast(rows.volume as double), names.o,
-                   rows._file, rows._line
-            from csv_rows as rows join file_names as names on names.f = rows._file
-            where rows.prices_missing < 4 and rows._file not in (select _file from refused_files)"""
+            select names.s, cast(left(rows.date, 10) as date), rows.open, rows.high, rows.low, rows.close,
+                   rows.volume, names.o, rows._file, rows.rowid - lines.first_position + 2
+            from csv_rows as rows
+            join file_names as names on names.f = rows._file
+            join csv_lines as lines on lines._file = rows._file
+            where ({prices_missing}) < 4 and rows._file not in (select _file from refused_files)"""
         )
     finally:
         con.unregister("file_names")
+        con.unregister("refused_files")
     return [file for file in files if str(file.path) in refused]
 
 

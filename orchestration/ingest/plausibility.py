@@ -119,11 +119,15 @@ def _measure_sql(
 
     A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
-    times the smallest size of the window (the median is never below that); the largest size is a cheap window."""
+    times the smallest size of the window's two calendar years (the median is never below that); the largest size is
+    a cheap window."""
     limit = f"limit {limit}" if limit else ""
-    smallest = "min(size) filter (where size > 0) over recent" if "ratio_to_median" in moves else "null::double"
-    largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
+    # a lower bound of the window's smallest size: the smallest of the row's calendar year and the year before, which
+    # hold the whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not)
+    smallest = "least(this_year.smallest, last_year.smallest)" if "ratio_to_median" in moves else "null::double"
+    largest = "max(moved.size) over recent" if "ratio_to_largest" in moves else "null::double"
     window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
+    assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
     return f"""
 with named as (
     select {entity} as entity, {day} as day, cast({column} as double) as v, _row,
@@ -154,10 +158,16 @@ with named as (
            case when move like 'ratio_to_%' then abs(v) end as size,
            date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
     from with_previous
+), yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
+    select entity, year(day) as y, min(size) filter (where size > 0) as smallest from moved group by all
 ), bounded as (
-    select *, {smallest} as smallest_size, {largest} as largest_size
+    select moved.*, {smallest} as smallest_size, {largest} as largest_size
     from moved
-    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
+    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
+    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
+    window recent as (
+        partition by moved.entity order by moved.day_number range between {window} preceding and 1 preceding
+    )
 ), candidates as (
     select * from bounded
     where _row is not null and (
