@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SIZE",
         help="DuckDB's memory limit for the loads and dbt, e.g. 8GB; beyond it DuckDB spills to disk "
-        "(default: $STRESSWATCH_MEMORY_LIMIT, else 4GB)",
+        "(default: $STRESSWATCH_MEMORY_LIMIT, else 6GB)",
     )
     run.add_argument(
         "--threads",

@@ -50,7 +50,7 @@ def test_duckdb_memory_and_threads_reach_the_loads_and_dbt(monkeypatch, tmp_path
         "duckdb_threads": 1,
     }
     monkeypatch.delenv("STRESSWATCH_MEMORY_LIMIT")
-    assert resolve_settings(tmp_path / "w.duckdb").memory_limit == "4GB"
+    assert resolve_settings(tmp_path / "w.duckdb").memory_limit == "6GB"
 
 
 def test_a_load_runs_within_the_memory_limit_it_is_given(sample_copy, tmp_path):

@@ -32,7 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
         None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
     )
     keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
-    memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "4GB" (else $STRESSWATCH_MEMORY_LIMIT, then 4GB)
+    memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "8GB" (else $STRESSWATCH_MEMORY_LIMIT, then 6GB)
     threads: int | None = None  # DuckDB's threads (else $STRESSWATCH_THREADS, then one per core)
     echo_dbt_output: bool = True  # dbt's per-node lines on stdout (the compute log); the CLI's quiet run sets False
     writer_wait_seconds: float = 0.0  # how long a run waits for another run writing the same warehouse

@@ -119,49 +119,34 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame,
 
 
 def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
-    """The upsert's set-based core: merge a relation with the raw table's columns into the raw table.
+    """The upsert's set-based core: one MERGE of a relation with the raw table's columns into the raw table, its
+    counts read first in one pass.
 
     A null never erases a known value: an incoming row's null keeps the value raw holds (a source that drops a
-    field for a day, a Fiscal Data 'null' over a published bid-to-cover); such cells are counted."""
+    field for a day, a Fiscal Data 'null' over a published bid-to-cover); such cells are counted. A row whose values
+    are unchanged keeps its metadata (`_loaded_at`, `_run_id`)."""
     values = [name for name in table.columns if name not in table.key]
     match = _key_match(table, "target", "incoming")
-    kept = " + ".join(f"(incoming.{name} is null and target.{name} is not null)::int" for name in values) or "0"
-    merged = ", ".join(
-        [
-            *(f"incoming.{name}" for name in table.key),
-            *(f"coalesce(incoming.{name}, target.{name}) as {name}" for name in values),
-        ]
-    )
-    con.execute(
-        f"create or replace temp table merged_incoming as select {merged} from {incoming} as incoming "
-        f"left join {table.qualified} as target on {match}"
-    )
-    kept_known = con.execute(
-        f"select coalesce(sum({kept}), 0) from {incoming} as incoming join {table.qualified} as target on {match}"
-    ).fetchone()[0]
-    try:
-        counts = _merge(con, table, "merged_incoming", run_id)
-    finally:
-        con.execute("drop table merged_incoming")
-    return UpsertCounts(counts.inserted, counts.updated, counts.unchanged, int(kept_known))
-
-
-def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
-    values = [name for name in table.columns if name not in table.key]
-    changed = " or ".join(f"target.{name} is distinct from incoming.{name}" for name in values) or "false"
-    match = _key_match(table, "target", "incoming")
-    rows = con.execute(f"select count(*) from {incoming}").fetchone()[0]
-    updated = con.execute(
-        f"select count(*) from {table.qualified} as target join {incoming} as incoming on {match} where {changed}"
-    ).fetchone()[0]
-    con.execute(f"delete from {table.qualified} as target using {incoming} as incoming where {match} and ({changed})")
-    columns = ", ".join(f"incoming.{name}" for name in table.columns)
-    inserted_total = con.execute(
-        f"insert into {table.qualified} select {columns}, current_timestamp, $run_id from {incoming} as incoming "
-        f"where not exists (select 1 from {table.qualified} as target where {match})",
-        {"run_id": run_id},
-    ).fetchone()[0]
-    return UpsertCounts(inserted=inserted_total - updated, updated=updated, unchanged=rows - inserted_total)
+    changed = " or ".join(f"target.{n} is distinct from coalesce(incoming.{n}, target.{n})" for n in values) or "false"
+    kept = " + ".join(f"(incoming.{n} is null and target.{n} is not null)::int" for n in values) or "0"
+    rows, inserted, updated, kept_known = con.execute(
+        f"select count(*), count(*) filter (where target._found is null), "
+        f"count(*) filter (where target._found and ({changed})), "
+        f"coalesce(sum({kept}) filter (where target._found), 0) "
+        f"from {incoming} as incoming left join (select *, true as _found from {table.qualified}) as target on {match}"
+    ).fetchall()[0]
+    if inserted or updated:
+        columns = ", ".join(table.columns)
+        con.execute(
+            f"merge into {table.qualified} as target using {incoming} as incoming on ({match}) "
+            f"when matched and ({changed}) then update set "
+            + ", ".join(f"{n} = coalesce(incoming.{n}, target.{n})" for n in values)
+            + ", _loaded_at = current_timestamp, _run_id = $run_id "
+            f"when not matched then insert ({columns}, _loaded_at, _run_id) "
+            f"values ({', '.join(f'incoming.{n}' for n in table.columns)}, current_timestamp, $run_id)",
+            {"run_id": run_id},
+        )
+    return UpsertCounts(int(inserted), int(updated), int(rows - inserted - updated), int(kept_known))
 
 
 STAGING_SCHEMA = "loading"
