@@ -1,4 +1,4 @@
-"""Benchmark: the share of load time spent validating (Great Expectations), per source, on a data directory.
+"""Benchmark: the share of load time spent validating (the SQL suites and plausibility), per source.
 
 Usage: python bench/validation_overhead.py [--data-dir DIR] [--repeat N]
 Loads every source family into a fresh temporary warehouse N times (default 3) and prints, per source, rows,
@@ -23,7 +23,6 @@ def measure(data_dir: Path) -> dict[str, tuple[int, float, float]]:
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "bench.duckdb"
         gate = ValidationGate(gx_root_for(db))
-        _ = gate.context  # GX start-up is paid once per process, not per load: keep it out of the figures
         run = resolve_settings(db, data_dir, "replay")
         figures = {}
         for family in FAMILIES:
