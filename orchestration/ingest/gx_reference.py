@@ -17,7 +17,7 @@ import pandas as pd
 
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
 from orchestration.ingest.raw_tables import RAW_TABLES, RawTable
-from orchestration.ingest.suite_sql import DAY_NUMBER, KEY, ExpectationResult, suite
+from orchestration.ingest.suite_sql import DAY_NUMBER, EXAMPLES, KEY, ExpectationResult, suite
 from orchestration.ingest.validation import RESULTS_FOLDER
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -92,7 +92,7 @@ class GxPandasGate:
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [*table.key, "_file", "_line"],
-                "partial_unexpected_count": 3,
+                "partial_unexpected_count": EXAMPLES,
             },
         )
         by_check = {}

@@ -125,6 +125,12 @@ def _measure_sql(
     # a lower bound of the window's smallest size: the smallest of the row's calendar year and the year before, which
     # hold the whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not)
     smallest = "least(this_year.smallest, last_year.smallest)" if "ratio_to_median" in moves else "null::double"
+    year_joins = (
+        "\n    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)"
+        "\n    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1"
+        if "ratio_to_median" in moves
+        else ""
+    )
     largest = "max(moved.size) over recent" if "ratio_to_largest" in moves else "null::double"
     window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
@@ -162,9 +168,7 @@ with named as (
     select entity, year(day) as y, min(size) filter (where size > 0) as smallest from moved group by all
 ), bounded as (
     select moved.*, {smallest} as smallest_size, {largest} as largest_size
-    from moved
-    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
-    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
+    from moved{year_joins}
     window recent as (
         partition by moved.entity order by moved.day_number range between {window} preceding and 1 preceding
     )

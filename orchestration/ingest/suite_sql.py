@@ -14,18 +14,18 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.raw_tables import RawTable
+from orchestration.ingest.sources.values import ORIGIN_COLUMNS
 from orchestration.settings import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 ROW_NUMBER = "_row"  # the relation's row order: examples are its first unexpected rows, as GX lists them
 DAY_NUMBER = "_day_number"  # days since 1970-01-01 of the row's date (the future-date check reads it)
 KEY = "_key"  # the natural key's parts joined with '|' (the uniqueness check names it)
-ORIGIN = ("_file", "_line")
+ORIGIN = tuple(ORIGIN_COLUMNS)  # each row's file and line, when the relation has them
 EXAMPLES = 3
 
 # GX on pandas compares a column's dtype name; the same names for the DuckDB types a relation can hold
@@ -44,10 +44,6 @@ _DTYPE_NAMES = {
 def suite(table_name: str) -> dict:
     """The raw table's suite as written in expectations/<table>.json."""
     return json.loads((EXPECTATIONS_DIR / f"{table_name}.json").read_text())
-
-
-def suite_path(table_name: str) -> Path:
-    return EXPECTATIONS_DIR / f"{table_name}.json"
 
 
 def _literal(value: object) -> str:

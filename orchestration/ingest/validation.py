@@ -25,10 +25,9 @@ from orchestration.ingest.market_calendar import NEW_YORK
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
 from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.sources.values import ORIGIN_COLUMNS
-from orchestration.ingest.suite_sql import DAY_NUMBER, ROW_NUMBER, ExpectationResult, SuiteRun
+from orchestration.ingest.suite_sql import DAY_NUMBER, EXAMPLES, ROW_NUMBER, ExpectationResult, SuiteRun
 
 _SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
-_EXAMPLES = 3
 RESULTS_FOLDER = "results"  # under the GX root: one JSON per validation, read when Data Docs are built
 
 
@@ -123,7 +122,7 @@ def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
     indexed = result.get("unexpected_index_list") or []
     if indexed and isinstance(indexed[0], dict):
         rows = []
-        for row in indexed[:_EXAMPLES]:
+        for row in indexed[:EXAMPLES]:
             origin = _origin(row)
             # the day number repeats the date the key shows
             row = {name: value for name, value in row.items() if name not in (*ORIGIN_COLUMNS, DAY_NUMBER)}
@@ -138,7 +137,7 @@ def _examples(result: dict, key_columns: list[str]) -> tuple[str, ...]:
         return tuple(rows)
     listed = result.get("partial_unexpected_list") or []
     if listed:
-        return tuple(_show(value) for value in listed[:_EXAMPLES])
+        return tuple(_show(value) for value in listed[:EXAMPLES])
     if result.get("observed_value") is not None:
         return (f"observed {_show(result['observed_value'])}",)
     return ()
