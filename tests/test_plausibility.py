@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.ingest.accepted_moves import AcceptedMove, read_accepted, write_accepted
 from orchestration.ingest.loading import load_source
-from orchestration.ingest.plausibility import AcceptedMove, read_accepted, write_accepted
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
 from orchestration.settings import resolve_settings

@@ -69,7 +69,7 @@ def _run_config(args: argparse.Namespace, run) -> dict:
 
 def _record_accepted(args: argparse.Namespace, run) -> None:
     """Write the moves confirmed with --accept into the accepted-moves file before the run reads it."""
-    from orchestration.ingest.plausibility import AcceptedMove, write_accepted
+    from orchestration.ingest.accepted_moves import AcceptedMove, write_accepted
 
     moves = [AcceptedMove.parse(text) for text in getattr(args, "accept", None) or []]
     reason = getattr(args, "reason", None) or "confirmed on the command line"

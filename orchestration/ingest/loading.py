@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.accepted_moves import read_accepted
 from orchestration.ingest.engine_load import move_to_staging, quarantine_whole_files, validate_whole_files
 from orchestration.ingest.load_result import (
     LoadError,
@@ -22,7 +23,7 @@ from orchestration.ingest.load_result import (
     records,
 )
 from orchestration.ingest.load_window import fetch_scope, fetch_starts, rows_within
-from orchestration.ingest.plausibility import find_implausible, read_accepted
+from orchestration.ingest.plausibility import find_implausible
 from orchestration.ingest.price_basis import Rebase, find_rebased, with_whole_histories
 from orchestration.ingest.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.ingest.raw_layer import (

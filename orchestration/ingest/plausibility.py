@@ -6,25 +6,20 @@ extremes in `expectations/accepted_moves.csv`. The verdict is a text column the 
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from orchestration.ingest.raw_tables import RawTable
-from orchestration.ingest.source_specs import SOURCE_FAMILIES
 from orchestration.settings import PROJECT_ROOT
 
 RULES_FILE = PROJECT_ROOT / "expectations" / "plausibility.json"
 VERDICT_COLUMN = "_implausible_move"
-ACCEPTED_COLUMNS = ["source", "entity", "date", "accepted_at", "reason"]
 
 # How each raw table names a series (its entity) and orders it; a company's facts in one unit form one series,
 # measured against the largest value the company reported in that unit (its scale: total assets, shares).
@@ -45,56 +40,6 @@ def rules() -> dict:
 def checks_table(table: RawTable) -> bool:
     """Whether the table's suite has a plausibility check (and its frames a verdict column)."""
     return table.name in rules()["measures"]
-
-
-@dataclass(frozen=True)
-class AcceptedMove:
-    """An analyst's confirmation that a value beyond the rules is real (a crash, a split)."""
-
-    source: str
-    entity: str
-    day: date
-
-    @classmethod
-    def parse(cls, text: str) -> AcceptedMove:
-        """'prices:SPY@2020-03-16', 'fred:DGS10@1987-10-20', 'sec:1640147:USD@2024-04-30' (a company and unit)."""
-        series, separator, day = text.rpartition("@")
-        source, _, entity = series.partition(":")
-        if not separator or not entity or source not in SOURCE_FAMILIES:
-            raise ValueError(
-                f"--accept {text!r}: expected SOURCE:ENTITY@YYYY-MM-DD with SOURCE one of "
-                f"{list(SOURCE_FAMILIES)}, e.g. prices:SPY@2020-03-16"
-            )
-        try:
-            return cls(source, entity, date.fromisoformat(day))
-        except ValueError as exc:
-            raise ValueError(f"--accept {text!r}: {day!r} is not a date YYYY-MM-DD") from exc
-
-
-def read_accepted(path: Path) -> set[tuple[str, str, date]]:
-    """The (source, entity, date) triples analysts confirmed; a missing file confirms nothing."""
-    if not path.exists():
-        return set()
-    with path.open(newline="") as handle:
-        return {(row["source"], row["entity"], date.fromisoformat(row["date"])) for row in csv.DictReader(handle)}
-
-
-def write_accepted(path: Path, moves: list[AcceptedMove], reason: str) -> list[AcceptedMove]:
-    """Append confirmations not yet in the file; returns the ones added."""
-    known = read_accepted(path)
-    added = [move for move in moves if (move.source, move.entity, move.day) not in known]
-    if not added:
-        return []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new_file = not path.exists()
-    with path.open("a", newline="") as handle:
-        writer = csv.writer(handle)
-        if new_file:
-            writer.writerow(ACCEPTED_COLUMNS)
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        for move in added:
-            writer.writerow([move.source, move.entity, move.day.isoformat(), stamp, reason])
-    return added
 
 
 def _kinds_frame() -> pd.DataFrame:
