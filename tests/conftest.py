@@ -59,6 +59,14 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     return target
 
 
+def built_by_another_project(db: Path) -> Path:
+    """Mark a published warehouse as built by another version of the dbt project, so the next run builds the marts
+    even with nothing new (a run over unchanged data otherwise skips dbt: publish/unchanged_build.py)."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("update marts.build_info set dbt_project_sha256 = 'an older project'")
+    return db
+
+
 def run_dbt(db: Path, *args: str, target_path: Path, project_dir: Path | None = None) -> subprocess.CompletedProcess:
     """Run the project's dbt (or a copy of it) against a warehouse, with artifacts in a private target folder."""
     from orchestration.defs.dbt_setup import dbt_executable

@@ -11,7 +11,7 @@ import pytest
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.publish.unchanged_build import project_fingerprint
 from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_DATA_DIR
-from tests.conftest import copy_warehouse, run_cli, table_snapshot
+from tests.conftest import built_by_another_project, copy_warehouse, run_cli, table_snapshot
 
 STRESSWATCH = Path(sys.executable).with_name("stresswatch")  # the console script a user types
 RAW = [table.qualified for table in RAW_TABLES.values()]
@@ -132,10 +132,7 @@ def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path, capfd)
 
 def test_a_changed_dbt_project_rebuilds_even_with_nothing_new(built_db, tmp_path, capfd):
     """The skip is only for the project the marts were built with: a model edited since is built tonight."""
-    db = tmp_path / "edited.duckdb"
-    copy_warehouse(built_db, db)
-    with duckdb.connect(str(db)) as con:  # as if the published marts were built by another version of the project
-        con.execute("update marts.build_info set dbt_project_sha256 = 'an older project'")
+    db = built_by_another_project(copy_warehouse(built_db, tmp_path / "edited.duckdb"))
     assert run_cli("run", "--db", str(db), "--verbose") == 0
     # --verbose: dbt's own line per node (written by the step's process, so read at the file descriptor)
     assert "OK created sql table model marts.fct_market_stress_daily" in capfd.readouterr().out

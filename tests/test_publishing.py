@@ -16,7 +16,7 @@ import sqlalchemy
 
 from orchestration.publish.publishing import build_path_for, failed_path_for
 from orchestration.settings import SAMPLE_DATA_DIR
-from tests.conftest import copy_warehouse, run_cli
+from tests.conftest import built_by_another_project, copy_warehouse, run_cli
 from tests.dbt_project.test_marts import _cut_prices
 
 READER = r"""
@@ -94,7 +94,8 @@ def dbt_processes_building(build: Path) -> list[int]:
 
 
 def test_a_run_killed_during_the_build_takes_dbt_with_it_and_the_next_run_succeeds(sample_warehouse, tmp_path):
-    db = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
+    # a dbt build to kill: the sample brings nothing new, so the marts are marked as another project's
+    db = built_by_another_project(copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb"))
     published = db.read_bytes()
     process = subprocess.Popen(
         # --verbose: dagster-dbt's "Running dbt command" line says when dbt starts
@@ -219,7 +220,8 @@ def test_a_build_that_fails_on_a_full_disk_leaves_no_build_file_behind(sample_wa
     if not as_root:
         disk.mkdir()
     try:
-        db = copy_warehouse(sample_warehouse, disk / "w.duckdb")
+        # a build that grows: the sample brings nothing new, so the marts are marked as another project's
+        db = built_by_another_project(copy_warehouse(sample_warehouse, disk / "w.duckdb"))
         published = db.read_bytes()
         failed = _run_in_subprocess(db, home, None if as_root else published_size + 1_000_000)
 
