@@ -1,6 +1,6 @@
-"""When the dbt build can be skipped: no raw row changed tonight and the dbt project is the one the published marts
-were built with, so a build would write the same rows again (no model reads the clock: every mart is a function of
-raw, the derived layer computed from raw, and the project's files).
+"""When the dbt build can be skipped: no raw row changed tonight, the derived layer holds what the published one holds
+and the dbt project is the one the published marts were built with, so a build would write the same rows again (no
+model reads the clock: every mart is a function of raw, the derived layer and the project's files).
 
 The project's fingerprint is a hash of its files, recorded with every publish in `marts.build_info`.
 """
@@ -51,10 +51,29 @@ def raw_changed(build: Path, run_id: str) -> bool:
     return not rows or any(status != "loaded" or changed for status, changed in rows)
 
 
-def why_build_is_needed(build: Path, run_id: str, project_dir: Path) -> str | None:
+def derived_contents(db: Path) -> dict[str, tuple[int, int]]:
+    """Each table of schema `derived` (computed in Python from raw each run) -> its rows and a hash of their values."""
+    if not db.exists():
+        return {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'derived' order by 1"
+            ).fetchall()
+        ]
+        return {
+            name: tuple(con.execute(f"select count(*), sum(hash(t)) from derived.{name} as t").fetchall()[0])
+            for name in tables
+        }
+
+
+def why_build_is_needed(build: Path, published: Path, run_id: str, project_dir: Path) -> str | None:
     """None when the build can be skipped; else the reason it cannot."""
     if raw_changed(build, run_id):
         return "raw changed"
     if published_fingerprint(build) != project_fingerprint(project_dir):
         return "the dbt project changed since the published build"
+    if derived_contents(build) != derived_contents(published):  # new code computing the derived layer, say
+        return "the derived layer changed"
     return None

@@ -52,7 +52,7 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
             context.log.info(f"rebuilding the incremental marts whole: the last run left {left_stale} stale")
         rebuild_whole = run.full_reload or run.backfill is not None or bool(left_stale)
         if not rebuild_whole and not blocked:
-            needed = why_build_is_needed(run.build_path, context.run.run_id, dbt_project.project_dir)
+            needed = why_build_is_needed(run.build_path, run.db_path, context.run.run_id, dbt_project.project_dir)
             if needed is None:  # the marts would be written again row for row: they stay as published
                 context.log.info(f"dbt build: skipped, {UNCHANGED}")
                 # current as of tonight: what reads them still runs (Dagster wants them in dependency order)
