@@ -1,11 +1,11 @@
 """Whole price files read by DuckDB itself: a full history goes from CSV to a staging table without pandas.
 
-DuckDB's CSV reader parses every file of a header shape in one pass, as text with explicit column names, keeping
-each row's file; each row's line is its position in its file (the staging table keeps the reader's order). The
-reader checks of `parse_prices.py` become SQL over those cells, as a fast path that is never looser: a file with
-anything unusual (a byte-order mark, a carriage return, a quote, a blank line, a cell the SQL does not recognise
-as a plain number or ISO date, a missing price, a field count the reader refuses) goes to the pandas parser, which
-either names the file and line of the problem exactly as before or parses it.
+DuckDB's CSV reader parses every file of a header shape in one pass, with explicit column names and types, keeping
+each row's file; each row's line is its position in its file (the reader's order, kept by the table it fills). The
+reader checks of `parse_prices.py` become SQL over those rows, as a fast path that is never looser: a file with
+anything unusual (a byte-order mark, a carriage return, a quote, an underscore, a blank line, a cell DuckDB rejects,
+a date that is not ISO, an infinite number, a partly missing bar) goes to the pandas parser, which either names the
+file and line of the problem exactly as before or parses it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, WholeFile, 
 from orchestration.ingest.sources.values import MISSING_TOKENS
 from orchestration.ingest.validation import ValidationGate, ValidationReport
 
-STAGED_FILES = "loading.price_files"  # the rows of whole files, with _file, _line and _row, before validation
+STAGED_FILES = "loading.price_files"  # the rows of whole files, with _file and _line, before validation
 PRICES = ("open", "high", "low", "close")
-_NUMBER = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T00:00:00)?"
 
 
@@ -134,9 +133,7 @@ def stage_whole_files(con: duckdb.DuckDBPyConnection, files: list[WholeFile]) ->
             slow += _read_group(con, members, header)
     finally:
         with contextlib.suppress(duckdb.Error):
-            con.execute(
-                "drop table if exists csv_cells; drop table if exists csv_rows; drop table if exists refused_files"
-            )
+            con.execute("drop table if exists csv_rows; drop table if exists csv_lines")
     for file in slow:  # exact errors (or an exact parse) from the reader every other load uses
         frame = parse_price_csv(file.path.read_bytes(), str(file.path), file.symbol, file.source, file.volume_required)
         con.register("parsed_file", frame[list(_COLUMNS)])
