@@ -22,8 +22,8 @@ import pandas as pd
 from orchestration.ingest.plausibility import VERDICT_COLUMN, implausible_rows
 from orchestration.ingest.quarantine import quarantine_relation
 from orchestration.ingest.raw_layer import staging_table, start_staging
-from orchestration.ingest.raw_tables import RawTable
-from orchestration.ingest.sources.parse_prices import PRICE_COLUMNS, WholeFile, parse_price_csv
+from orchestration.ingest.raw_tables import RAW_TABLES, RawTable
+from orchestration.ingest.sources.parse_prices import WholeFile, parse_price_csv
 from orchestration.ingest.sources.values import MISSING_TOKENS
 from orchestration.ingest.validation import ValidationGate, ValidationReport
 
@@ -145,19 +145,8 @@ def stage_whole_files(con: duckdb.DuckDBPyConnection, files: list[WholeFile]) ->
     return StagedFiles(rows, tuple(str(file.path) for file in slow))
 
 
-_COLUMNS = {
-    "symbol": "varchar",
-    "trade_date": "date",
-    "open": "double",
-    "high": "double",
-    "low": "double",
-    "close": "double",
-    "volume": "double",
-    "source": "varchar",
-    "_file": "varchar",
-    "_line": "bigint",
-}
-assert list(_COLUMNS)[: len(PRICE_COLUMNS)] == PRICE_COLUMNS  # the raw table's columns first, in its order
+# the raw table's columns (raw_tables.py, their one home), then each row's file and line
+_COLUMNS = {**RAW_TABLES["price_bars"].columns, "_file": "varchar", "_line": "bigint"}
 
 
 @dataclass
