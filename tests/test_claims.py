@@ -1,6 +1,7 @@
 """Checking a market note: the example note's verdicts on the real sample, each comparator, malformed files."""
 
 import json
+import re
 import shutil
 
 import duckdb
@@ -279,3 +280,12 @@ def test_a_run_with_a_claims_file_fills_fct_claim_checks(tmp_path):
         run_ids = connection.execute("select count(distinct run_id) from marts.fct_claim_checks").fetchone()[0]
     assert len(rows) == 12 and run_ids == 1
     assert rows["spx_close"] == "contradicted" and rows["core_cpi"] == "not verifiable"
+    # the evening report shows the same verdicts, one row per claim, with the counts in its heading
+    page = (db.parent / "report" / "index.html").read_text()
+    shown = dict(re.findall(r'<tr class="verdict-[\w-]+"><td>([^<]*)</td><td>([^<]*)</td>', page))
+    assert shown == rows
+    counts = {kind: list(rows.values()).count(kind) for kind in ("supported", "contradicted", "not verifiable")}
+    assert (
+        f"({counts['supported']} supported, {counts['contradicted']} contradicted, "
+        f"{counts['not verifiable']} not verifiable)</h2>" in page
+    )

@@ -97,7 +97,7 @@ def test_run_prints_a_short_progress_and_ends_with_the_stress_summary(tmp_path):
     assert "S&P 500    6,845.50 on 2025-12-31" in out and "VIX           14.95 on 2025-12-31" in out
     assert lines[-1].startswith("Evening report: ") and "Market stress on 2025-12-31: -0.83  CALM" in out
     assert "START sql" not in out and "Warning" not in out  # dbt's node lines only with --verbose
-    assert "dbt build: 29 models and seeds built, 61 data tests passed or warned" in out
+    assert "dbt build: 30 models and seeds built, 64 data tests passed or warned" in out
     # each stale source once, with its age and its limit, and the one note that the sample is a fixed snapshot
     [prices] = [line for line in lines if line.startswith("warning: prices: staleness")]
     assert "newest 2025-12-31, " in prices and " days old; " in prices and "was due (each NYSE session's" in prices

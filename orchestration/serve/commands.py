@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from orchestration.serve.mcp_server import AGENT_TIMEOUT_SECONDS
@@ -34,7 +35,7 @@ def command_report(args: argparse.Namespace) -> int:
 
     db = resolve_settings(args.db, None, None).db_path
     open_reader(db).close()
-    print(build_report(db, args.out or db.parent / "report"))
+    print(build_report(db, args.out or db.parent / "report", since=args.since))
     return 0
 
 
@@ -160,6 +161,14 @@ def add_reader_commands(commands, published_db: argparse.ArgumentParser) -> None
         parents=[published_db],
     )
     report.add_argument("--out", type=Path, default=None, help="output folder (default: report/ beside the db)")
+    report.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="first day of the time-series charts, e.g. 2007-01-01 (default: two years before the newest index "
+        "day); the long-history panel always shows all of it",
+    )
     report.set_defaults(handler=command_report)
     status = commands.add_parser(
         "status",

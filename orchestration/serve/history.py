@@ -8,33 +8,15 @@ from orchestration.serve.sandbox import open_reader
 from orchestration.serve.stress_components import regime_of
 from orchestration.serve.tables import render_table
 
-EPISODES = {
-    "1998-10": "LTCM and the Russian default",
-    "2001-09": "September 11",
-    "2008-10": "Lehman and the global financial crisis",
-    "2011-08": "US downgrade, euro debt crisis",
-    "2015-08": "China devaluation, flash crash",
-    "2016-02": "oil collapse, bank fears",
-    "2018-12": "Fed tightening sell-off",
-    "2020-03": "COVID-19 crash",
-    "2022-06": "inflation shock, Fed 75 bp",
-    "2023-03": "Silicon Valley Bank",
-    "2025-04": "tariff shock",
-    "2025-11": "AI-led sell-off",
-}
-CALM_STRETCHES = {
-    month: "a quiet month, for comparison"
-    for month in ("1995-06", "2005-06", "2006-05", "2014-07", "2017-07", "2019-07", "2024-05")
-}
-
 
 def episode_rows(db_path: Path) -> list[tuple[str, str, str, float | None, float | None, object, str]]:
-    """(month, kind, label, mean index, peak index, peak date, regime of the month's mean) per month."""
-    months = {
-        **{month: ("episode", label) for month, label in EPISODES.items()},
-        **{month: ("calm", label) for month, label in CALM_STRETCHES.items()},
-    }
+    """(month, kind, label, mean index, peak index, peak date, regime of the month's mean) per month of the
+    `stress_episodes` seed (known stress episodes and calm months, its one home)."""
     with open_reader(db_path) as con:
+        months = {
+            month: (kind, label)
+            for month, kind, label in con.execute("select month, kind, label from seeds.stress_episodes").fetchall()
+        }
         figures = {
             month: (mean, peak, peak_date)
             for month, mean, peak, peak_date in con.execute(

@@ -1,94 +1,97 @@
-"""`stresswatch report`: one self-contained HTML page of the charts an analyst looks at, from the marts only."""
+"""`stresswatch report`: one self-contained HTML page of the headline and the charts an analyst looks at, from the
+marts only."""
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from orchestration.ingest.blocked_sources import stale_relations
+from orchestration.ingest.freshness import deadlines, freshness_verdict
 from orchestration.ingest.market_calendar import last_sessions
 from orchestration.serve.charts.filings import sec_charts
-from orchestration.serve.charts.kit import REGIME_COLORS, read_frame
+from orchestration.serve.charts.kit import DEFAULT_WINDOW_YEARS, REGIME_COLORS
 from orchestration.serve.charts.markets import equity_charts, megacap_chart, volatility_and_credit_charts
 from orchestration.serve.charts.rates import auctions_chart, rates_chart
 from orchestration.serve.charts.stress import stress_charts
+from orchestration.serve.headline import read_headline
+from orchestration.serve.report_page import PAGE, headline_block, table
 from orchestration.serve.sandbox import open_reader
 
 ALERT_SESSIONS = 10  # the alerts table covers this many NYSE sessions
 
 
-def _table(columns: list[str], rows: list[tuple]) -> str:
-    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if value is None else str(value))}</td>" for value in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def alerts_and_freshness(con) -> tuple[str, str]:
-    newest = con.execute("select max(obs_date) from marts.fct_market_stress_daily").fetchone()[0]
+def alerts_table(con, newest: date | None) -> str:
     since = last_sessions(ALERT_SESSIONS, newest)[0] if newest else None  # NYSE sessions, holidays skipped
-    alerts = read_frame(
-        con,
+    cursor = con.execute(
         "select alert_date, severity, rule_id, subject, message from marts.fct_stress_alerts "
-        f"where alert_date >= '{since}' order by alert_date desc, severity, rule_id, subject",
+        "where alert_date >= $since order by alert_date desc, severity, rule_id, subject",
+        {"since": since},
     )
-    alert_html = (
-        _table(list(alerts.columns), [tuple(row) for row in alerts.itertuples(index=False)])
-        if not alerts.empty
-        else f"<p>No alert in the last {ALERT_SESSIONS} sessions.</p>"
-    )
-    freshness = read_frame(
-        con,
-        "select info.relation as source_table, info.last_date, info.row_count as rows, "
-        "log.status as last_load_status, log.finished_at as last_load_at "
+    rows = cursor.fetchall()
+    if not rows:
+        return f"<p>No alert in the last {ALERT_SESSIONS} sessions.</p>"
+    return table([column[0] for column in cursor.description], rows)
+
+
+def freshness_table(con, now: datetime) -> str:
+    """Each source table's newest date, its age today and whether that is late by the source's deadline."""
+    rows = con.execute(
+        "select info.relation, info.last_date, info.row_count, log.status, log.finished_at "
         "from marts.build_info as info left join (select raw_table, status, finished_at, "
         "row_number() over (partition by raw_table order by finished_at desc) as recency "
         "from raw.load_log) as log on log.raw_table = info.relation and log.recency = 1 "
-        "where info.kind = 'source' and info.relation <> 'raw.load_log' order by 1",
+        "where info.kind = 'source' and info.relation <> 'raw.load_log' order by 1"
+    ).fetchall()
+    if not rows:
+        return "<p>No build information.</p>"
+    family_of = {deadline.table: family for family, deadline in deadlines().items()}
+    cells, classes = [], []
+    for relation, last_date, row_count, status, finished_at in rows:
+        verdict = ""
+        if relation in family_of:
+            on_time, sentence = freshness_verdict(family_of[relation], last_date, now, relation)
+            verdict = "on time" if on_time else "LATE: " + sentence.split(": ", 1)[-1]
+        age = (now.date() - last_date).days if last_date else None
+        cells.append((relation, last_date, age, verdict, row_count, status, finished_at))
+        classes.append(' class="late"' if verdict.startswith("LATE") else "")
+    return table(
+        ["source table", "newest date", "age (days)", "deadline", "rows", "last load", "last load at"],
+        cells,
+        classes,
+        "freshness",
     )
-    freshness_html = (
-        _table(list(freshness.columns), [tuple(row) for row in freshness.itertuples(index=False)])
-        if not freshness.empty
-        else "<p>No build information.</p>"
-    )
-    return alert_html, freshness_html
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>StressWatch evening report {as_of}</title>
-<style>
-body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px;
-       color: #212121; }}
-h1 {{ margin-bottom: 4px; }} .sub {{ color: #616161; margin-top: 0; }}
-.stale {{ padding: 8px 16px; border-left: 4px solid #e65100; background: #fff3e0; }}
-.headline {{ font-size: 20px; padding: 12px 16px; border-radius: 6px; background: {band}; }}
-figure.chart {{ margin: 28px 0; }} figure.chart h2 {{ font-size: 16px; margin: 0 0 4px; }}
-figure.chart figcaption {{ color: #616161; font-size: 13px; margin-bottom: 6px; }}
-figure.chart svg {{ width: 100%; height: auto; }}
-table {{ border-collapse: collapse; font-size: 12px; width: 100%; }}
-th, td {{ border-bottom: 1px solid #e0e0e0; padding: 4px 6px; text-align: left; }}
-</style></head>
-<body>
-<h1>StressWatch: how stressed are markets, and why</h1>
-<p class="sub">Evening report built {built} from {db} (data through {as_of}).
-Every number comes from the warehouse marts.</p>
-{stale}<p class="headline">{headline}</p>
-{charts}
-<h2>Alerts of the last {alert_sessions} sessions</h2>
-{alerts}
-<h2>Data freshness</h2>
-{freshness}
-<script>
-  // a self-check the browser runs: every chart rendered with a size
-  const charts = document.querySelectorAll("figure.chart svg");
-  const drawn = Array.from(charts).filter(svg => svg.getBoundingClientRect().height > 20).length;
-  document.body.dataset.chartsRendered = String(drawn);
-</script>
-</body></html>
-"""
+def claims_section(con) -> str:
+    """The market note's verdicts, when the run was given a claims file (empty otherwise)."""
+    rows = con.execute(
+        "select note, claim_id, verdict, stated, observed, difference, reason, claim_text "
+        "from marts.fct_claim_checks order by claim_id"
+    ).fetchall()
+    if not rows:
+        return ""
+    counts = {kind: sum(row[2] == kind for row in rows) for kind in ("supported", "contradicted", "not verifiable")}
+    summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+    return (
+        f'<section id="claims"><h2>The market note checked: {html.escape(str(rows[0][0]))} ({summary})</h2>'
+        + table(
+            ["claim", "verdict", "stated", "observed", "difference", "reason", "claim text"],
+            [row[1:] for row in rows],
+            [f' class="verdict-{row[2].replace(" ", "-")}"' for row in rows],
+            "claim-checks",
+        )
+        + "</section>"
+    )
+
+
+def default_since(as_of: date | None) -> date:
+    """The charts' window without --since: DEFAULT_WINDOW_YEARS before the newest index day."""
+    anchor = pd.Timestamp(as_of or datetime.now(UTC).date())
+    return (anchor - pd.DateOffset(years=DEFAULT_WINDOW_YEARS)).date()
 
 
 def _stale_notice(stale: list[tuple[str, str]]) -> str:
@@ -104,41 +107,39 @@ def _stale_notice(stale: list[tuple[str, str]]) -> str:
     )
 
 
-def build_report(db_path: Path, out_dir: Path) -> Path:
-    """Write out_dir/index.html from the published warehouse (read-only) and return its path."""
+def build_report(db_path: Path, out_dir: Path, since: date | None = None) -> Path:
+    """Write out_dir/index.html from the published warehouse (read-only) and return its path; the time-series charts
+    start at `since` (default: two years before the newest index day)."""
+    now = datetime.now(UTC)
     with open_reader(db_path) as con:
-        latest = con.execute(
-            "select obs_date, stress_index, regime from marts.fct_market_stress_daily "
-            "where stress_index is not null order by obs_date desc limit 1"
-        ).fetchone()
+        headline = read_headline(con)
+        since = since or default_since(headline.as_of if headline else None)
         charts = [
-            *stress_charts(con),
-            *equity_charts(con),
-            *volatility_and_credit_charts(con),
-            rates_chart(con),
-            auctions_chart(con),
-            megacap_chart(con),
+            *stress_charts(con, since),
+            *equity_charts(con, since),
+            *volatility_and_credit_charts(con, since),
+            rates_chart(con, since),
+            auctions_chart(con, since),
+            megacap_chart(con, since),
             *sec_charts(con),
         ]
-        alerts, freshness = alerts_and_freshness(con)
+        newest = con.execute("select max(obs_date) from marts.fct_market_stress_daily").fetchall()[0][0]
+        alerts = alerts_table(con, newest)
+        freshness = freshness_table(con, now)
+        claims = claims_section(con)
         stale = stale_relations(con)
-    if latest:
-        as_of, index, regime = latest
-        headline = f"Stress index {index:+.2f}: <strong>{regime}</strong> on {as_of}"
-        band = REGIME_COLORS[regime]
-    else:
-        as_of, headline, band = "n/a", "No stress index yet", "#eeeeee"
     figures = "\n".join(
         f'<figure class="chart"><h2>{html.escape(chart.title)}</h2>'
-        f"<figcaption>{html.escape(chart.caption)}</figcaption>{chart.svg}</figure>"
+        f'<figcaption>{html.escape(chart.caption)}</figcaption><div class="plot">{chart.svg}</div></figure>'
         for chart in charts
     )
     page = PAGE.format(
-        as_of=as_of,
-        built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        as_of=headline.as_of if headline else "n/a",
+        since=since,
+        built=now.strftime("%Y-%m-%d %H:%M UTC"),
         db=html.escape(str(db_path)),
-        headline=headline,
-        band=band,
+        headline=headline_block(headline, REGIME_COLORS[headline.regime] if headline else "#eeeeee"),
+        claims=claims,
         charts=figures,
         alerts=alerts,
         freshness=freshness,

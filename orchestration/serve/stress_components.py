@@ -47,3 +47,13 @@ def regime_scale() -> str:
 
 CATEGORIES = tuple(stress_categories())
 COMPONENTS = {component: category for category, components in stress_categories().items() for component in components}
+
+
+def max_staleness_days() -> int:
+    """How old (calendar days) a component's latest score may be on an index day and still count."""
+    return int(_project_vars()["stress_max_staleness_days"])
+
+
+def min_categories() -> int:
+    """How many categories need a current score for the index to have a value."""
+    return int(_project_vars()["stress_min_categories"])

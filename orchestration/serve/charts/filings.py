@@ -1,14 +1,30 @@
-"""SEC filings: the companies' fundamentals by quarter."""
+"""SEC filings: the companies' fundamentals by quarter (every quarter filed: a few dozen points, not the report's
+daily window)."""
 
 from __future__ import annotations
 
+from orchestration.serve.charts.hover import Hover
 from orchestration.serve.charts.kit import (
     Chart,
+    day,
     empty_chart,
+    number,
     pyplot,
     read_frame,
     svg,
 )
+
+
+def _by_quarter(frame, column: str, unit: str) -> tuple[list, list[str]]:
+    """One hover column per quarter end, naming each company's value."""
+    quarters, texts = [], []
+    for period_end, rows in frame.groupby("period_end", sort=True):
+        quarters.append(period_end)
+        texts.append(
+            f"{day(period_end)}: "
+            + "; ".join(f"{ticker} {number(value, unit=unit)}" for ticker, value in zip(rows.ticker, rows[column]))
+        )
+    return quarters, texts
 
 
 def sec_charts(con) -> list[Chart]:
@@ -41,7 +57,7 @@ def sec_charts(con) -> list[Chart]:
             Chart(
                 "SEC filings: unrealized losses on securities relative to equity",
                 "Hidden balance-sheet damage: banks above 25% of equity were 2023's casualties.",
-                svg(figure),
+                svg(figure, [Hover([axis], *_by_quarter(losses, "unrealized_loss_to_equity_pct", "%"))]),
             )
         )
     if fundamentals.empty:
@@ -57,7 +73,7 @@ def sec_charts(con) -> list[Chart]:
             Chart(
                 "SEC filings: gross margin by quarter",
                 "Pricing power: a drop of more than 200 bp in a quarter raises an alert.",
-                svg(figure),
+                svg(figure, [Hover([axis], *_by_quarter(fundamentals, "gross_margin_pct", "%"))]),
             )
         )
     return charts

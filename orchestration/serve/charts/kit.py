@@ -1,5 +1,5 @@
-"""What every chart shares: matplotlib set up for inline SVG, reading a mart (failing loudly when it is missing), the
-report's window and the regime colours.
+"""What every chart shares: matplotlib set up for inline SVG with hover values, reading a mart (failing loudly when
+it is missing), the report's window and the regime colours.
 
 Charts are drawn server-side with matplotlib as inline SVG: the page needs no chart library, no CDN and no network.
 """
@@ -7,15 +7,22 @@ Charts are drawn server-side with matplotlib as inline SVG: the page needs no ch
 from __future__ import annotations
 
 import io
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import pandas as pd
 
+from orchestration.serve.charts.hover import Hover, add_columns, mark_areas
 from orchestration.serve.stress_components import regime_edges
 
 REGIME_COLORS = {"calm": "#e8f5e9", "elevated": "#fff8e1", "stressed": "#ffe0b2", "severe": "#ffcdd2"}
-DAILY_WINDOW_SESSIONS = 756  # about three years
+# a filled area over more points than this is drawn as an embedded image: a vector polygon of 5,000 sessions is
+# about 0.5 MB of SVG and looks the same (lines stay vectors: matplotlib simplifies them to what the pixels show)
+RASTER_ABOVE_POINTS = 1000
+DEFAULT_WINDOW_YEARS = 2  # `stresswatch report` without --since: the time-series charts show this many years
 
 
 @dataclass
@@ -45,12 +52,31 @@ def pyplot():
     return plt
 
 
-def svg(figure) -> str:
+def svg(figure, hovers: Sequence[Hover] = ()) -> str:
+    """The figure as inline SVG, with a hover column per date for each of `hovers`."""
+    mark_areas(hovers)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     pyplot().close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    return add_columns(text[text.index("<svg") :], hovers)
+
+
+def area(points: int) -> dict:
+    """fill_between's options for an area of this many points: rasterized when dense."""
+    return {"rasterized": points > RASTER_ABOVE_POINTS, "linewidth": 0}
+
+
+def number(value, fmt: str = "{:,.2f}", unit: str = "") -> str:
+    """A value for a hover text or table, 'n/a' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "n/a"
+    return fmt.format(value) + unit
+
+
+def day(value) -> str:
+    """A date as a date (2025-12-31), never a timestamp."""
+    return pd.Timestamp(value).date().isoformat()
 
 
 class MissingMart(RuntimeError):
@@ -71,11 +97,11 @@ def regime_bands() -> list[tuple[float, float, str, str]]:
     return [(bottom, top, REGIME_COLORS[regime], regime) for (regime, bottom), top in zip(edges, tops)]
 
 
-def recent(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
+def in_window(frame: pd.DataFrame, date_column: str, since: date) -> pd.DataFrame:
+    """The rows from `since` on: every time-series chart shows the same window."""
     if frame.empty:
         return frame
-    dates = sorted(frame[date_column].unique())[-DAILY_WINDOW_SESSIONS:]
-    return frame[frame[date_column] >= dates[0]]
+    return frame[pd.to_datetime(frame[date_column]) >= pd.Timestamp(since)].reset_index(drop=True)
 
 
 def empty_chart(title: str, caption: str, why: str) -> Chart:

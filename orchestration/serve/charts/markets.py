@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from orchestration.serve.charts.hover import Hover
 from orchestration.serve.charts.kit import (
     Chart,
+    area,
+    day,
     empty_chart,
+    in_window,
+    number,
     pyplot,
     read_frame,
-    recent,
     svg,
 )
 
 
-def equity_charts(con) -> list[Chart]:
+def equity_charts(con, since: date) -> list[Chart]:
     plt = pyplot()
-    spx = recent(
-        read_frame(con, "select * from marts.fct_equity_daily where symbol = '^GSPC' order by trade_date"), "trade_date"
+    spx = in_window(
+        read_frame(con, "select * from marts.fct_equity_daily where symbol = '^GSPC' order by trade_date"),
+        "trade_date",
+        since,
     )
     name = "S&P 500"
     if spx.empty:
-        spx = recent(
+        spx = in_window(
             read_frame(con, "select * from marts.fct_equity_daily where symbol = 'SPY' order by trade_date"),
             "trade_date",
+            since,
         )
         name = "SPY"
     if spx.empty:
@@ -40,42 +49,56 @@ def equity_charts(con) -> list[Chart]:
         zorder=3,
         label="close breaks below the 200-day SMA",
     )
+    unit = " points" if name == "S&P 500" else " USD"
     axis.set_ylabel("index points" if name == "S&P 500" else "USD")
     axis.set_xlabel("date")
     axis.legend(loc="upper left", fontsize=8)
+    texts = [
+        f"{day(row.trade_date)}: close {number(row.close, unit=unit)}, 50-day {number(row.sma_50d, unit=unit)}, "
+        f"200-day {number(row.sma_200d, unit=unit)}"
+        for row in spx.itertuples(index=False)
+    ]
     charts = [
         Chart(
             f"{name}: close, 50- and 200-day averages",
             "Is the trend broken? Red triangles mark the days the close fell below its 200-day average.",
-            svg(figure),
+            svg(figure, [Hover([axis], spx.trade_date, texts)]),
         )
     ]
     figure, axis = plt.subplots(figsize=(10, 2.6))
     average = spx.volume / spx.rel_volume_30d
     # one filled step path, not a bar per session: the same picture, drawn in a fraction of the time
-    axis.fill_between(spx.trade_date, 0, spx.volume / 1e9, step="mid", color="#90a4ae", linewidth=0, label="volume")
+    axis.fill_between(
+        spx.trade_date, 0, spx.volume / 1e9, step="mid", color="#90a4ae", label="volume", **area(len(spx))
+    )
     axis.plot(spx.trade_date, average / 1e9, color="#c62828", linewidth=1, label="30-session average")
     axis.set_ylabel("shares traded, billions")
     axis.set_xlabel("date")
     axis.legend(loc="upper left", fontsize=8)
+    texts = [
+        f"{day(when)}: volume {number(volume / 1e9, unit=' bn shares')}, {number(relative, '{:.2f}')}x its "
+        f"30-session average"
+        for when, volume, relative in zip(spx.trade_date, spx.volume, spx.rel_volume_30d)
+    ]
     charts.append(
         Chart(
             f"{name}: volume against its 30-session average",
             "Conviction: bars well above the red line (relative volume above 1.4) mark heavy selling or buying.",
-            svg(figure),
+            svg(figure, [Hover([axis], spx.trade_date, texts)]),
         )
     )
     return charts
 
 
-def volatility_and_credit_charts(con) -> list[Chart]:
+def volatility_and_credit_charts(con, since: date) -> list[Chart]:
     plt = pyplot()
     charts = []
-    vix = recent(
+    vix = in_window(
         read_frame(
             con, "select trade_date, close from marts.fct_equity_daily where symbol = 'VIX' order by trade_date"
         ),
         "trade_date",
+        since,
     )
     if vix.empty:
         charts.append(empty_chart("VIX", "", "no VIX history"))
@@ -90,10 +113,21 @@ def volatility_and_credit_charts(con) -> list[Chart]:
             Chart(
                 "VIX: the market's fear gauge",
                 "Options-implied volatility; above 20 the market pays up for protection.",
-                svg(figure),
+                svg(
+                    figure,
+                    [
+                        Hover(
+                            [axis],
+                            vix.trade_date,
+                            [f"{day(d)}: VIX {number(v)}" for d, v in zip(vix.trade_date, vix.close)],
+                        )
+                    ],
+                ),
             )
         )
-    credit = recent(read_frame(con, "select * from marts.fct_credit_spreads_daily order by obs_date"), "obs_date")
+    credit = in_window(
+        read_frame(con, "select * from marts.fct_credit_spreads_daily order by obs_date"), "obs_date", since
+    )
     if credit.empty:
         charts.append(empty_chart("Credit spreads", "", "no credit spread history"))
     else:
@@ -110,26 +144,34 @@ def volatility_and_credit_charts(con) -> list[Chart]:
             credit.hy_oas_change_3d_bp.fillna(0),
             step="mid",
             color="#ef9a9a",
-            linewidth=0,
             label="high yield, 3-session change",
+            **area(len(credit)),
         )
         bottom.axhline(40, color="#c62828", linestyle="--", linewidth=0.8, label="alert +40 bp")
         bottom.set_ylabel("bp")
         bottom.set_xlabel("date")
         bottom.legend(loc="upper left", fontsize=8)
+        texts = [
+            f"{day(row.obs_date)}: high yield {number(row.hy_oas_bp, '{:,.0f}', ' bp')}, investment grade "
+            f"{number(row.ig_oas_bp, '{:,.0f}', ' bp')}, high yield 3-session change "
+            f"{number(row.hy_oas_change_3d_bp, '{:+,.0f}', ' bp')}"
+            for row in credit.itertuples(index=False)
+        ]
         charts.append(
             Chart(
                 "Credit: high-yield and investment-grade spreads",
                 "Credit leads equities in a real crisis: watch for a fast widening (+40 bp in 3 sessions).",
-                svg(figure),
+                svg(figure, [Hover([top, bottom], credit.obs_date, texts)]),
             )
         )
     return charts
 
 
-def megacap_chart(con) -> Chart:
+def megacap_chart(con, since: date) -> Chart:
     plt = pyplot()
-    megacaps = recent(read_frame(con, "select * from marts.fct_megacap_daily order by trade_date"), "trade_date")
+    megacaps = in_window(
+        read_frame(con, "select * from marts.fct_megacap_daily order by trade_date"), "trade_date", since
+    )
     if megacaps.empty:
         return empty_chart("Mega-caps", "", "no mega-cap data")
     figure, axis = plt.subplots(figsize=(10, 3.0))
@@ -139,6 +181,7 @@ def megacap_chart(con) -> Chart:
         step="mid",
         color="#ffcdd2",
         label="members below their 200-day SMA",
+        **area(len(megacaps)),
     )
     axis.set_ylabel("members (of 7)")
     axis.set_xlabel("date")
@@ -155,8 +198,13 @@ def megacap_chart(con) -> Chart:
     handles = axis.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     labels = axis.get_legend_handles_labels()[1] + twin.get_legend_handles_labels()[1]
     axis.legend(handles, labels, loc="upper left", fontsize=8)
+    texts = [
+        f"{day(row.trade_date)}: {number(row.n_below_sma_200d, '{:.0f}')} of 7 below their 200-day SMA, "
+        f"average correlation {number(row.avg_pairwise_corr_60d)}"
+        for row in megacaps.itertuples(index=False)
+    ]
     return Chart(
         "Mega-cap breadth and correlation",
         "When the leaders break their trend together and move as one, the whole index is at risk.",
-        svg(figure),
+        svg(figure, [Hover([axis], megacaps.trade_date, texts)]),
     )

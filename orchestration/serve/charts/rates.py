@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from orchestration.serve.charts.hover import Hover
 from orchestration.serve.charts.kit import (
     Chart,
+    area,
+    day,
     empty_chart,
+    in_window,
+    number,
     pyplot,
     read_frame,
-    recent,
     svg,
 )
 
 
-def rates_chart(con) -> Chart:
+def rates_chart(con, since: date) -> Chart:
     plt = pyplot()
-    rates = recent(read_frame(con, "select * from marts.fct_rates_daily order by obs_date"), "obs_date")
+    rates = in_window(read_frame(con, "select * from marts.fct_rates_daily order by obs_date"), "obs_date", since)
     if rates.empty:
         return empty_chart("Treasury yields", "", "no Treasury yields")
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 4.2), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
@@ -22,28 +28,36 @@ def rates_chart(con) -> Chart:
     top.plot(rates.obs_date, rates.ust_2y_pct, color="#ef6c00", linewidth=1, label="2-year")
     top.set_ylabel("yield, %")
     top.legend(loc="upper left", fontsize=8)
-    bottom.fill_between(rates.obs_date, rates.curve_10y_2y_bp, 0, color="#81c784", step="mid", label="10y - 2y")
+    bottom.fill_between(
+        rates.obs_date, rates.curve_10y_2y_bp, 0, color="#81c784", step="mid", label="10y - 2y", **area(len(rates))
+    )
     bottom.axhline(0, color="black", linewidth=0.6)
     bottom.set_ylabel("bp")
     bottom.set_xlabel("date")
     bottom.legend(loc="upper left", fontsize=8)
+    texts = [
+        f"{day(row.obs_date)}: 10-year {number(row.ust_10y_pct, unit='%')}, 2-year {number(row.ust_2y_pct, unit='%')}, "
+        f"10y - 2y {number(row.curve_10y_2y_bp, '{:+,.0f}', ' bp')}"
+        for row in rates.itertuples(index=False)
+    ]
     return Chart(
         "Rates: 10- and 2-year yields and the curve",
         "A rising 10-year in a sell-off means no safe-haven bid; below zero the curve is inverted.",
-        svg(figure),
+        svg(figure, [Hover([top, bottom], rates.obs_date, texts)]),
     )
 
 
-def auctions_chart(con) -> Chart:
+def auctions_chart(con, since: date) -> Chart:
     plt = pyplot()
-    auctions = read_frame(
-        con,
-        "select * from marts.fct_treasury_auctions where bid_to_cover is not null "
-        "and auction_date >= (select max(auction_date) - interval 6 year from marts.fct_treasury_auctions) "
-        "order by auction_date",
+    auctions = in_window(
+        read_frame(
+            con, "select * from marts.fct_treasury_auctions where bid_to_cover is not null order by auction_date"
+        ),
+        "auction_date",
+        since,
     )
     if auctions.empty:
-        return empty_chart("Treasury auctions", "", "no auctions")
+        return empty_chart("Treasury auctions", "", f"no auction since {since}")
     figure, axis = plt.subplots(figsize=(10, 3.0))
     terms = auctions.groupby("security_term").size().sort_values(ascending=False).index[:8]
     for term in terms:
@@ -63,8 +77,19 @@ def auctions_chart(con) -> Chart:
     axis.set_ylabel("bid-to-cover ratio (x)")
     axis.set_xlabel("auction date")
     axis.legend(loc="upper left", fontsize=7, ncol=5)
+    # one hover column per auction day, naming every auction held that day
+    days, texts = [], []
+    for when, rows in auctions.groupby("auction_date", sort=True):
+        days.append(when)
+        texts.append(
+            f"{day(when)}: "
+            + "; ".join(
+                f"{term} {number(ratio)}x" + (" (weak demand)" if str(weak) == "True" else "")
+                for term, ratio, weak in zip(rows.security_term, rows.bid_to_cover, rows.is_weak_demand)
+            )
+        )
     return Chart(
         "Treasury auctions: bid-to-cover by term",
         "Demand for US debt: points under the red line are weak auctions.",
-        svg(figure),
+        svg(figure, [Hover([axis], days, texts)]),
     )
