@@ -15,7 +15,7 @@ READERS_STAMP := $(READERS)/.installed-stamp
 OLDEST_DUCKDB := 1.1.3
 REGISTRY_DUCKDB_CLI := 1.5.6
 
-.PHONY: install run test lint dev clean bench bench-validation bench-plausibility bench-format history system-deps
+.PHONY: install run test lint dev clean bench bench-validation bench-plausibility bench-format bench-report history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,6 +97,11 @@ bench-validation: install
 bench-plausibility: install
 	@test -n "$(DATA_DIR)" || (echo "usage: make bench-plausibility DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
 	$(BIN)/python -m bench.plausibility_history $(DATA_DIR)
+
+# The evening report on a full history: page size, time and window per --since (figures, not tests)
+bench-report: install
+	@test -n "$(DATA_DIR)" || (echo "usage: make bench-report DATA_DIR=/path/to/a/full-history/data-directory" && exit 2)
+	$(BIN)/python -m bench.report_history --data-dir $(DATA_DIR)
 
 # What publishing in DuckDB's 1.0/1.1 storage format costs against the 2.0 format: make bench-format [SYMBOLS=1000]
 SYMBOLS ?= 1000
