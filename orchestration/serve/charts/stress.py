@@ -110,10 +110,10 @@ def contributions_chart(stress) -> Chart:
     figure, axis = plt.subplots(figsize=(10, 3.0))
     values = stress[[f"contribution_{category}" for category in CATEGORIES]].astype(float).fillna(0.0).to_numpy()
     above, below = np.zeros(len(stress)), np.zeros(len(stress))
+    dense = area(len(stress) * 2 * len(CATEGORIES))  # the twelve stacked areas share one budget of points
     for column, (category, color) in enumerate(zip(CATEGORIES, CATEGORY_COLORS)):
         positive, negative = np.clip(values[:, column], 0, None), np.clip(values[:, column], None, 0)
         label = category.replace("_", " ")
-        dense = area(len(stress))
         axis.fill_between(stress.obs_date, above, above + positive, step="mid", color=color, label=label, **dense)
         axis.fill_between(stress.obs_date, below, below + negative, step="mid", color=color, **dense)
         above, below = above + positive, below + negative
