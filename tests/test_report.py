@@ -23,6 +23,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: any host the page named would fail to resolve
 ]
 SCREENSHOTS = PROJECT_ROOT / "build" / "test-artifacts" / "report"  # kept after the run (build/ is not committed)
 TIME_SERIES_CHARTS = (
