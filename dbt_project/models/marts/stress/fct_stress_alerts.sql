@@ -35,7 +35,10 @@ equity as (
 
     equity_history as (
     -- the volume rule looks back over an episode: the rewritten sessions and the 30 days before them
-        select * from equity
+        select
+            *,
+            _built_at = (select max(newest._built_at) from equity as newest) as is_in_scope
+        from equity
         where trade_date >= (select {{ dbt.dateadd('day', -30, 'min(trade_date)') }} from sessions_in_scope)
     ),
 
@@ -46,7 +49,10 @@ sessions_in_scope as (
 ),
 
 equity_history as (
-    select * from equity
+    select
+        *,
+        true as is_in_scope
+    from equity
 ),
 
 {% endif %}
@@ -84,6 +90,7 @@ volume_episodes as (
         symbol,
         trade_date,
         rel_volume_30d,
+        is_in_scope,
         max(rel_volume_30d) over (
             partition by symbol
             order by trade_date
@@ -93,18 +100,21 @@ volume_episodes as (
 ),
 
 volume_observations as (
+    -- the sessions in scope of the assets, read off the episodes by a flag: joining them back on symbol and date
+    -- would hash every session of every symbol a second time (60 M rows at 8,000 symbols)
     select
         'rel_volume_30d' as metric,
-        priced_assets.trade_date as alert_date,
-        priced_assets.symbol as subject,
+        volume_episodes.trade_date as alert_date,
+        volume_episodes.symbol as subject,
         volume_episodes.rel_volume_30d as observed_value,
         volume_episodes.recent_max_rel_volume_30d as previous_value,
         cast(null as double) as threshold_override
-    from priced_assets
-    inner join volume_episodes
-        on priced_assets.symbol = volume_episodes.symbol
-        and priced_assets.trade_date = volume_episodes.trade_date
-    where volume_episodes.rel_volume_30d is not null
+    from volume_episodes
+    left join volatility_symbols on volume_episodes.symbol = volatility_symbols.symbol
+    where
+        volume_episodes.is_in_scope
+        and volatility_symbols.symbol is null
+        and volume_episodes.rel_volume_30d is not null
 ),
 
 breach_observations as (
