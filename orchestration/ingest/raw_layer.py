@@ -135,8 +135,14 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
         f"coalesce(sum({kept}) filter (where target._found), 0) "
         f"from {incoming} as incoming left join (select *, true as _found from {table.qualified}) as target on {match}"
     ).fetchall()[0]
-    if inserted or updated:
-        columns = ", ".join(table.columns)
+    columns = ", ".join(table.columns)
+    if rows and inserted == rows:  # raw holds none of the keys (a first load, a new symbol): a plain insert is cheaper
+        con.execute(
+            f"insert into {table.qualified} ({columns}, _loaded_at, _run_id) "
+            f"select {columns}, current_timestamp, $run_id from {incoming}",
+            {"run_id": run_id},
+        )
+    elif inserted or updated:
         con.execute(
             f"merge into {table.qualified} as target using {incoming} as incoming on ({match}) "
             f"when matched and ({changed}) then update set "
