@@ -5,12 +5,12 @@ history, the three components that move it most, and how old each input is (with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
 from orchestration.ingest.market_calendar import sessions_between
-from orchestration.serve.status import component_contributions, latest_index
+from orchestration.serve.status import latest_index, top_drivers
 from orchestration.serve.stress_components import CATEGORIES, COMPONENTS, max_staleness_days, min_categories
 
 
@@ -82,7 +82,8 @@ def _input_ages(con: duckdb.DuckDBPyConnection, newest_session: date | None) -> 
             ages.append(InputAge(component, category, scored, None, None, True))
             continue
         age_days = max((newest_session - scored).days, 0)  # a value public the morning after counts as current
-        age_sessions = max(len(sessions_between(scored, newest_session)) - 1, 0) if scored < newest_session else 0
+        # sessions after the score's day up to the newest one (its day may be a holiday: a value public next morning)
+        age_sessions = len(sessions_between(scored + timedelta(days=1), newest_session)) if age_days else 0
         ages.append(InputAge(component, category, scored, age_days, age_sessions, age_days > max_staleness_days()))
     return ages
 
@@ -116,11 +117,7 @@ def read_headline(con: duckdb.DuckDBPyConnection) -> Headline | None:
     if today is None:
         return None
     change_1d, change_5d, percentile, first_date = _changes(con)
-    contributions = component_contributions(today)
-    drivers = [
-        Driver(name, COMPONENTS[name], share, today[f"z_{name}"])
-        for name, share in sorted(contributions.items(), key=lambda item: -abs(item[1]))[:3]
-    ]
+    drivers = [Driver(name, COMPONENTS[name], share, today[f"z_{name}"]) for name, share in top_drivers(today)]
     newest_session = con.execute("select max(trade_date) from marts.fct_equity_daily").fetchall()[0][0]
     inputs = _input_ages(con, newest_session)
     return Headline(

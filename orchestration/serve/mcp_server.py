@@ -84,7 +84,7 @@ def stress_summary(db_path: Path, alert_sessions: int = 5) -> dict:
     """The latest index day: value, regime, previous session, categories, top drivers, new alerts, stale tables."""
     from orchestration.ingest.blocked_sources import stale_relations
     from orchestration.ingest.market_calendar import last_sessions
-    from orchestration.serve.status import CATEGORIES, COMPONENTS, component_contributions, latest_index, status_text
+    from orchestration.serve.status import CATEGORIES, COMPONENTS, latest_index, status_text, top_drivers
 
     with open_reader(db_path) as con:
         today = latest_index(con)
@@ -102,8 +102,7 @@ def stress_summary(db_path: Path, alert_sessions: int = 5) -> dict:
             {"since": since},
         ).fetchall()
         stale = stale_relations(con)
-    contributions = component_contributions(today)
-    drivers = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:3]
+    drivers = top_drivers(today)
     return {
         "obs_date": today["obs_date"].isoformat(),
         "stress_index": today["stress_index"],

@@ -22,6 +22,11 @@ def component_contributions(row: dict) -> dict[str, float]:
     return {name: z / per_category[COMPONENTS[name]] / n_categories for name, z in present.items()}
 
 
+def top_drivers(row: dict, count: int = 3) -> list[tuple[str, float]]:
+    """The components with the largest contributions (either sign), largest first: `status`, the report, MCP."""
+    return sorted(component_contributions(row).items(), key=lambda item: -abs(item[1]))[:count]
+
+
 def latest_index(con: duckdb.DuckDBPyConnection) -> dict | None:
     cursor = con.execute(
         "select * from marts.fct_market_stress_daily where stress_index is not null order by obs_date desc limit 1"
@@ -63,8 +68,7 @@ def status_text(db_path: Path, alert_sessions: int = 5) -> str:
         lines.append(f"  {category.replace('_', ' '):<12}{value:+7.2f}  {'+' if (value or 0) >= 0 else '-'}{bar}")
     lines.append("")
     lines.append("Top contributing components:")
-    contributions = component_contributions(today)
-    for name, share in sorted(contributions.items(), key=lambda item: -abs(item[1]))[:3]:
+    for name, share in top_drivers(today):
         lines.append(f"  {name:<22}{share:+7.2f}  (z-score {today[f'z_{name}']:+.2f}, {COMPONENTS[name]})")
     lines.append("")
     lines.append(f"Alerts of the last {alert_sessions} sessions ({len(alerts)}):")
