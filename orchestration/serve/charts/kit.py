@@ -56,7 +56,8 @@ def svg(figure, hovers: Sequence[Hover] = ()) -> str:
     """The figure as inline SVG, with a hover column per date for each of `hovers`."""
     mark_areas(hovers)
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # no creation time in the SVG's metadata: the same marts draw the same chart (and no stray timestamp in the page)
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     pyplot().close(figure)
     text = buffer.getvalue()
     return add_columns(text[text.index("<svg") :], hovers)
