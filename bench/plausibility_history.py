@@ -12,8 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.ingest.loading import connect, load_source
+from orchestration.ingest.loading import load_source
 from orchestration.ingest.plausibility import checks_table, tightest_moves
+from orchestration.ingest.raw_layer import connect
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate

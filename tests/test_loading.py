@@ -96,6 +96,27 @@ def test_files_that_repeat_a_key_fail_the_load_and_leave_raw_as_it_was(sample_co
     assert "loading" not in schemas(db)
 
 
+def test_new_files_read_whole_and_known_symbols_tails_merge_in_one_load(sample_copy, tmp_path):
+    # a symbol the warehouse does not hold yet is read whole by DuckDB; the others arrive as tails (batches):
+    # both reach raw in the one merge, and nothing is left in the staging schema
+    held_back = tmp_path / "XLF.csv"
+    shutil.move(sample_copy / "prices" / "XLF.csv", held_back)
+    db = tmp_path / "w.duckdb"
+    load_source(db, ReplayPriceClient(sample_copy), "run-1", None)
+    shutil.move(held_back, sample_copy / "prices" / "XLF.csv")
+    client = ReplayPriceClient(sample_copy)
+
+    result = load_source(db, client, "run-2", 5)
+
+    assert client.taken == {"XLF"}  # read whole; the tails of the others came as a batch
+    xlf_rows = len((sample_copy / "prices" / "XLF.csv").read_text().splitlines()) - 1  # after its header
+    assert result.status == "loaded" and result.inserted == xlf_rows and result.unchanged > 0
+    full = tmp_path / "full.duckdb"
+    load_source(full, ReplayPriceClient(sample_copy), "run-1", None)
+    assert without_load_metadata(db) == without_load_metadata(full)
+    assert "loading" not in schemas(db)
+
+
 def failure(check: str, severity: str = "warn", count: int | None = 1) -> Failure:
     return Failure(check, "expect_something", "close", severity, count, (f"{check} example",))
 

@@ -197,7 +197,11 @@ def quarantine_whole_files(con: duckdb.DuckDBPyConnection, table: RawTable, run_
 
 
 def move_to_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
-    """The validated whole files join the load's staging table, which raw is merged from."""
+    """The validated whole files join the load's staging table, when other batches are merged with them."""
     start_staging(con, table)
     con.execute(f"insert into {staging_table(table)} select {', '.join(table.columns)} from {STAGED_FILES}")
-    con.execute(f"drop table {STAGED_FILES}")
+    drop_staged_files(con)
+
+
+def drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"drop table if exists {STAGED_FILES}")

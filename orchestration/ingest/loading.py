@@ -13,7 +13,13 @@ import duckdb
 import pandas as pd
 
 from orchestration.ingest.accepted_moves import read_accepted
-from orchestration.ingest.engine_load import move_to_staging, quarantine_whole_files, validate_whole_files
+from orchestration.ingest.engine_load import (
+    STAGED_FILES,
+    drop_staged_files,
+    move_to_staging,
+    quarantine_whole_files,
+    validate_whole_files,
+)
 from orchestration.ingest.load_result import (
     LoadError,
     LoadResult,
@@ -28,6 +34,7 @@ from orchestration.ingest.price_basis import Rebase, find_rebased, with_whole_hi
 from orchestration.ingest.quarantine import ensure_quarantine_schema, quarantine_batch, quarantine_unreadable
 from orchestration.ingest.raw_layer import (
     check_relation_keys,
+    connect,
     drop_staging,
     ensure_raw_schema,
     loaded_ranges,
@@ -47,13 +54,6 @@ from orchestration.settings import ACCEPTED_MOVES_FILE, gx_root_for
 # A full load of a large universe is validated and staged in batches of whole entities of about this many rows:
 # memory stays bounded (a batch and its validation), and raw still changes in one transaction at the end.
 DEFAULT_BATCH_ROWS = 2_000_000
-
-
-def connect(db_path: Path, settings: Mapping[str, object] | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write, creating its folder on first use, with the run's DuckDB settings (a memory
-    limit beyond which DuckDB spills to the temp directory beside the file, its threads)."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(db_path), config={name: str(value) for name, value in (settings or {}).items()})
 
 
 def load_source(
@@ -118,6 +118,9 @@ def load_source(
     rebased: list[Rebase] = []
     held: pd.DataFrame | None = None  # a load of one batch (every daily run) is upserted straight from memory
     staged = False  # a load of several batches collects them in a staging table, committed batch by batch
+    # whole files read by DuckDB stay where they were staged (STAGED_FILES) and are merged from there, unless a
+    # batch joins them: copying 60 M rows into the staging table is a pass of the load's size for nothing
+    whole_staged = False
     con = connect(db_path, duckdb_settings)
 
     def quarantine(report: ValidationReport, rows: int, keep: Callable[[list[dict]], None]) -> LoadResult:
@@ -138,6 +141,7 @@ def load_source(
             validation_s=validation_s,
         )
         con.commit()
+        drop_staged_files(con)
         drop_staging(con, table)
         result = LoadResult(
             client.family,
@@ -163,14 +167,13 @@ def load_source(
                 rows_in, first, last = loaded.rows, loaded.first, loaded.last
                 if not loaded.report.passed:
                     return quarantine(loaded.report, loaded.rows, partial(quarantine_whole_files, con, table, run_id))
-                move_to_staging(con, table)
-                staged = True
+                whole_staged = True
             for number, batch in enumerate(client.fetch_batches(since, batch_rows, history_from), start=1):
                 if window is not None:
                     fetched = len(batch)
                     batch = rows_within(batch, table.date_column, window)
                     outside += fetched - len(batch)
-                if batch.empty and (staged or held is not None):
+                if batch.empty and (staged or whole_staged or held is not None):
                     continue  # nothing beyond what is already staged (the whole files read by DuckDB)
                 found = find_rebased(con, table, batch)
                 if found:  # a split or dividend re-based these symbols' history: each is loaded whole again
@@ -193,9 +196,12 @@ def load_source(
                     last = max(last, max(dates)) if last is not None else max(dates)
                 if not report.passed:
                     return quarantine(report, len(batch), partial(quarantine_batch, con, table, batch, run_id))
-                if held is None and not staged:
+                if held is None and not staged and not whole_staged:
                     held = batch
                     continue
+                if whole_staged:
+                    move_to_staging(con, table)
+                    whole_staged, staged = False, True
                 if not staged:
                     start_staging(con, table)
                     stage_batch(con, table, held)
@@ -203,6 +209,7 @@ def load_source(
                 stage_batch(con, table, batch)
                 progress(f"{client.family}: batch {number}: {rows_in:,} rows validated and staged so far")
         except SourceFormatError as exc:
+            drop_staged_files(con)
             drop_staging(con, table)
             failure = Failure(exc.check, "reader check", None, "error", examples=(str(exc),))
             con.begin()
@@ -227,6 +234,10 @@ def load_source(
             check_relation_keys(con, table, staging_table(table))
             totals = merge_relation(con, table, staging_table(table), run_id)
             drop_staging(con, table)
+        elif whole_staged:  # the suite found every key of these rows once (its `_key` uniqueness check)
+            totals = merge_relation(con, table, STAGED_FILES, run_id)
+            drop_staged_files(con)
+            drop_staging(con, table)
         else:
             totals = upsert(con, table, held if held is not None else pd.DataFrame(columns=list(table.columns)), run_id)
         log(
@@ -248,6 +259,7 @@ def load_source(
         with contextlib.suppress(duckdb.Error):  # no transaction was open
             con.rollback()
         try:
+            drop_staged_files(con)
             drop_staging(con, table)
             log(con, "failed", message=str(exc)[:2000])
         except duckdb.Error:
@@ -278,22 +290,3 @@ def load_source(
         validation_s,
         tuple(failures),
     )
-
-
-def log_failed_attempt(db_path: Path, family: str, raw_table: str, run_id: str, message: str) -> None:
-    """Record a load that could not start (a missing key, a client that could not be built) in raw.load_log."""
-    now = datetime.now(UTC)
-    with connect(db_path) as con:
-        ensure_raw_schema(con)
-        log_load(
-            con,
-            run_id=run_id,
-            source=family,
-            raw_table=raw_table,
-            origin=None,
-            status="failed",
-            started_at=now,
-            finished_at=now,
-            duration_s=0.0,
-            message=message[:2000],
-        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -225,3 +226,29 @@ def read_load_log(db_path: Path, sql: str, params: dict) -> list[tuple]:
             "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'load_log'"
         ).fetchone()[0]
         return con.execute(sql, params).fetchall() if has_log else []
+
+
+def connect(db_path: Path, settings: Mapping[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, creating its folder on first use, with the run's DuckDB settings (a memory
+    limit beyond which DuckDB spills to the temp directory beside the file, its threads)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(db_path), config={name: str(value) for name, value in (settings or {}).items()})
+
+
+def log_failed_attempt(db_path: Path, family: str, raw_table: str, run_id: str, message: str) -> None:
+    """Record a load that could not start (a missing key, a client that could not be built) in raw.load_log."""
+    now = datetime.now(UTC)
+    with connect(db_path) as con:
+        ensure_raw_schema(con)
+        log_load(
+            con,
+            run_id=run_id,
+            source=family,
+            raw_table=raw_table,
+            origin=None,
+            status="failed",
+            started_at=now,
+            finished_at=now,
+            duration_s=0.0,
+            message=message[:2000],
+        )

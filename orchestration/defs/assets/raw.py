@@ -14,7 +14,8 @@ import duckdb
 from orchestration.defs.assets.publish import BUILD_DATABASE
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.freshness import freshness_verdict
-from orchestration.ingest.loading import LoadResult, load_source, log_failed_attempt
+from orchestration.ingest.loading import LoadResult, load_source
+from orchestration.ingest.raw_layer import log_failed_attempt
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.source_specs import SPECS, table_source
 from orchestration.ingest.sources.factory import build_table_client
