@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration.ingest.plausibility_sql import measures_sql
 from orchestration.ingest.raw_tables import RawTable
 from orchestration.settings import PROJECT_ROOT
 
@@ -49,101 +50,6 @@ def _kinds_frame() -> pd.DataFrame:
     )
 
 
-def _measure_sql(
-    table: RawTable,
-    column: str,
-    entity: str,
-    day: str,
-    default_kind: str,
-    moves: set[str],
-    above: float = 1.0,
-    limit: int | None = None,
-) -> str:
-    """Moves of the incoming rows against the series (raw's rows the batch does not replace, then the batch) that
-    use more than `above` of their limit (1: beyond it), largest first.
-
-    A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
-    candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
-    times the smallest size of the window's two calendar years (the median is never below that); the largest size is
-    a cheap window."""
-    limit = f"limit {limit}" if limit else ""
-    # a lower bound of the window's smallest size: the smallest of the row's calendar year and the year before, which
-    # hold the whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not)
-    smallest = "least(this_year.smallest, last_year.smallest)" if "ratio_to_median" in moves else "null::double"
-    year_joins = (
-        "\n    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)"
-        "\n    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1"
-        if "ratio_to_median" in moves
-        else ""
-    )
-    largest = "max(moved.size) over recent" if "ratio_to_largest" in moves else "null::double"
-    window, history, multiple = rules()["window_days"], rules()["history_days"], rules()["multiple"]
-    assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
-    return f"""
-with named as (
-    select {entity} as entity, {day} as day, cast({column} as double) as v, _row,
-           case when kind_map.mapped_entity is null then '{default_kind}' else kind_map.mapped_kind end as kind
-    from batch_view left join kind_map on kind_map.mapped_entity = {entity}
-    where {column} is not null and {day} is not null
-), incoming as (
-    select * from named where kind is not null
-), starts as (
-    select entity, any_value(kind) as kind, min(day) as first_day from incoming group by entity
-), history as (
-    select {entity} as entity, {day} as day, cast({column} as double) as v, null::bigint as _row, starts.kind
-    from {table.qualified} as r join starts on {entity} = starts.entity
-    where r.{column} is not null and r.{day} >= starts.first_day - interval {history} days
-      and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
-), series as (
-    select * from history union all select * from incoming
-), with_previous as (
-    select series.*, kinds.move, kinds.floor,
-           lag(v) over by_day as previous_v, lag(day) over by_day as previous_day
-    from series join kinds using (kind)
-    window by_day as (partition by entity order by day, _row nulls first)
-), moved as (
-    select *,
-           case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
-                     when 'bp' then 100 * (v - previous_v)
-                     else v - previous_v end as change,
-           case when move like 'ratio_to_%' then abs(v) end as size,
-           date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
-    from with_previous
-), yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
-    select entity, year(day) as y, min(size) filter (where size > 0) as smallest from moved group by all
-), bounded as (
-    select moved.*, {smallest} as smallest_size, {largest} as largest_size
-    from moved{year_joins}
-    window recent as (
-        partition by moved.entity order by moved.day_number range between {window} preceding and 1 preceding
-    )
-), candidates as (
-    select * from bounded
-    where _row is not null and (
-        (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
-        or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
-        or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
-), baselines as (
-    select candidates._row,
-           median(abs(earlier.change)) as usual_change,
-           median(earlier.size) filter (where earlier.size > 0) as median_size
-    from candidates join moved as earlier on earlier.entity = candidates.entity
-     and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
-    where candidates.move <> 'ratio_to_largest'
-    group by candidates._row
-), final as (
-    select _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
-           greatest(floor, {multiple} * coalesce(usual_change, 0)) as limit_value,
-           abs(v) / case move when 'ratio_to_largest' then largest_size else median_size end as ratio,
-           case when move like 'ratio_to_%' then ratio / floor
-                when move = 'log_pct' and v <= 0 then 'infinity'::double
-                else abs(change) / limit_value end as headroom_used
-    from candidates left join baselines using (_row)
-)
-select * from final where headroom_used > {above} order by headroom_used desc {limit}
-"""
-
-
 def _describe(row: dict, column: str, source: str) -> str:
     unit = _UNITS.get(row["move"], "")
     accept = f"if it is real, confirm it: stresswatch run --accept '{source}:{row['entity']}@{row['day']}'"
@@ -166,6 +72,20 @@ def _describe(row: dict, column: str, source: str) -> str:
     )
 
 
+def _raw_holds_history(con: duckdb.DuckDBPyConnection, table: RawTable, entity: str, day: str) -> bool:
+    """Whether raw holds any row of the batch's series from `history_days` before the batch's first day: a first
+    load of new series has none, and its pass then builds no lookup of the batch's days to replace raw's."""
+    return bool(
+        con.execute(
+            f"""select count(*) from (
+            select 1 from {table.qualified} as r
+            join (select {entity} as entity, min({day}) as first_day from batch_view group by all) as starts
+              on {entity} = starts.entity and r.{day} >= starts.first_day - interval {rules()["history_days"]} days
+            limit 1)"""
+        ).fetchall()[0][0]
+    )
+
+
 def _measured(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
@@ -176,40 +96,30 @@ def _measured(
     """Per measure of the table: the batch rows (by position; by rowid for a staged relation named instead of an
     in-memory batch) using more than `above` of their limit."""
     entity_sql, day_column, naming = _SERIES[table.name]
-    con.register("kinds", _kinds_frame())
+    measures = rules()["measures"].get(table.name, [])
+    if not measures:
+        return
+    read = (*naming, day_column, *(measure["column"] for measure in measures))
+    con.register("kinds", _kinds_frame())  # before the relation below: DuckDB keeps its result open until read
+    if isinstance(batch, str):  # a staging table: its rows stay in DuckDB
+        frame = con.sql(f"select {', '.join(read)}, rowid as _row from {batch}")
+    else:  # only what the measures read crosses into DuckDB (a full load's batch has millions of rows)
+        frame = pd.DataFrame({name: batch[name].to_numpy() for name in read})
+        frame["_row"] = np.arange(len(frame))
+    used = {kind for m in measures for kind in (m["default_kind"], *m.get("kinds", {}).values()) if kind}
+    moves = {rules()["kinds"][kind]["move"] for kind in used}
+    con.register("batch_view", frame)
     try:
-        for measure in rules()["measures"].get(table.name, []):
-            read = (*naming, day_column, measure["column"])
-            if isinstance(batch, str):  # a staging table: its rows stay in DuckDB
-                frame = con.sql(f"select {', '.join(read)}, rowid as _row from {batch}")
-            else:  # only what the measure reads crosses into DuckDB (a full load's batch has millions of rows)
-                frame = pd.DataFrame({name: batch[name].to_numpy() for name in read})
-                frame["_row"] = np.arange(len(frame))
-            kinds = measure.get("kinds", {})
-            kind_map = pd.DataFrame(
-                {
-                    "mapped_entity": pd.Series(list(kinds), dtype="string"),
-                    "mapped_kind": pd.Series(list(kinds.values()), dtype="string"),
-                }
-            )
-            con.register("batch_view", frame)
-            con.register("kind_map", kind_map)
-            try:
-                used = {measure["default_kind"], *(kind for kind in kinds.values() if kind)}
-                moves = {rules()["kinds"][kind]["move"] for kind in used}
-                found = con.execute(
-                    _measure_sql(
-                        table, measure["column"], entity_sql, day_column, measure["default_kind"], moves, above, limit
-                    )
-                ).df()
-            finally:
-                con.unregister("batch_view")
-                con.unregister("kind_map")
-            for column in ("day", "previous_day"):
-                found[column] = pd.to_datetime(found[column]).dt.date
-            yield measure["column"], found
+        history = _raw_holds_history(con, table, entity_sql, day_column)
+        statement = measures_sql(rules(), table, measures, entity_sql, day_column, moves, history, above, limit)
+        found = con.execute(statement).df()
     finally:
+        con.unregister("batch_view")
         con.unregister("kinds")
+    for column in ("day", "previous_day"):
+        found[column] = pd.to_datetime(found[column]).dt.date
+    for measure in measures:  # in the rules' order: a row failing two measures reads them in that order
+        yield measure["column"], found[found["measure"] == measure["column"]].drop(columns="measure")
 
 
 def tightest_moves(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame, count: int) -> pd.DataFrame:
