@@ -27,7 +27,10 @@ from orchestration.ingest.sources.parse_prices import WholeFile, parse_price_csv
 from orchestration.ingest.sources.values import MISSING_TOKENS
 from orchestration.ingest.validation import ValidationGate, ValidationReport
 
-STAGED_FILES = "loading.price_files"  # the rows of whole files, with _file and _line, before validation
+# the rows of whole files, with _file and _line, until they are merged: a temporary table of the load's connection,
+# which DuckDB keeps in memory up to its limit and spills beyond it (writing 60 M rows into the build file, compressed,
+# only to drop them after the merge, was a pass of the load's size)
+STAGED_FILES = "staged_price_files"
 PRICES = ("open", "high", "low", "close")
 _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T00:00:00)?"
 
@@ -118,8 +121,7 @@ def stage_whole_files(con: duckdb.DuckDBPyConnection, files: list[WholeFile]) ->
 
     Raises SourceFormatError (from the pandas parser) naming file and line for a file that cannot be read."""
     columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
-    con.execute("create schema if not exists loading")
-    con.execute(f"create or replace table {STAGED_FILES} ({columns})")
+    con.execute(f"create or replace temp table {STAGED_FILES} ({columns})")
     groups: dict[tuple, list[WholeFile]] = {}
     slow: list[WholeFile] = []
     for file in files:
