@@ -104,10 +104,12 @@ def _delivered(ledger: Path) -> set[str]:
     return {entry["key"] for entry in _ledger(ledger) if entry.get("kind", "alert") != "retraction"}
 
 
-def _record(ledger: Path, entry: dict) -> None:
+def _record(ledger: Path, *entries: dict) -> None:
+    """Append the entries to the ledger and wait until they are on disk (one fsync for all of them)."""
     ledger.parent.mkdir(parents=True, exist_ok=True)
+    sent_at = datetime.now().isoformat(timespec="seconds")
     with ledger.open("a") as handle:
-        handle.write(json.dumps({**entry, "sent_at": datetime.now().isoformat(timespec="seconds")}) + "\n")
+        handle.write("".join(json.dumps({**entry, "sent_at": sent_at}) + "\n" for entry in entries))
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -164,13 +166,21 @@ class Deliveries:
     pending: int = 0  # messages the webhook did not take, left for the next run
 
 
-def current_alert_keys(published: Path) -> set[str] | None:
-    """The keys of every alert the published marts hold now; None before the first publish."""
+def withdrawn_alert_keys(published: Path, keys: list[str]) -> set[str] | None:
+    """The keys among `keys` the published marts no longer hold; None before the first publish.
+
+    Matched inside DuckDB: the marts hold hundreds of thousands of alerts on a large universe, and only the few
+    already sent are in question."""
     if not published.exists():
         return None
     with open_reader(published) as con:  # a missing alerts mart is an error naming it (DuckDB's catalog error)
-        rows = con.execute("select alert_date, rule_id, subject from marts.fct_stress_alerts").fetchall()
-    return {f"{day.isoformat()}|{rule}|{subject}" for day, rule, subject in rows}
+        rows = con.execute(
+            "select sent.key from (select unnest($keys::varchar[]) as key) as sent "
+            "anti join marts.fct_stress_alerts as held "
+            "on sent.key = strftime(held.alert_date, '%Y-%m-%d') || '|' || held.rule_id || '|' || held.subject",
+            {"keys": keys},
+        ).fetchall()
+    return {key for (key,) in rows}
 
 
 def deliver_alerts(
@@ -194,10 +204,10 @@ def deliver_alerts(
     for alert in recent.values():
         if alert.key not in delivered:
             outbox.append(("alert", alert.key, alert.as_json(), f"[{alert.severity}] {alert.message}"))
-    current = current_alert_keys(published)
-    if current is not None:
+    withdrawn_keys = withdrawn_alert_keys(published, [key for key in delivered if key not in retracted])
+    if withdrawn_keys:
         for key, entry in delivered.items():
-            if key not in current and key not in retracted:
+            if key in withdrawn_keys:
                 message = f"[retraction] no longer true after a data correction: {entry.get('message') or key}"
                 outbox.append(
                     (
@@ -207,6 +217,7 @@ def deliver_alerts(
                         message,
                     )
                 )
+    logged: list[dict] = []  # without a webhook the messages only go to the log: recorded together at the end
     for number, (kind, key, payload, line) in enumerate(outbox):
         status = "logged"
         if webhook_url:
@@ -216,20 +227,23 @@ def deliver_alerts(
                 log(f"webhook delivery failed, {len(outbox) - number} message(s) kept for the next run: {exc}")
                 return Deliveries(tuple(sent), tuple(withdrawn), len(outbox) - number)
         log(line)
-        _record(
-            ledger,
-            {
-                "key": key,
-                "kind": kind,
-                "status": status,
-                "webhook": bool(webhook_url),
-                "message": payload.get("message"),
-            },
-        )
+        entry = {
+            "key": key,
+            "kind": kind,
+            "status": status,
+            "webhook": bool(webhook_url),
+            "message": payload.get("message"),
+        }
+        if webhook_url:  # each message the receiver took is on disk before the next is posted: never sent twice
+            _record(ledger, entry)
+        else:
+            logged.append(entry)
         if kind == "alert":
             sent.append(recent[key])
         else:
             withdrawn.append(key)
+    if logged:
+        _record(ledger, *logged)
     return Deliveries(tuple(sent), tuple(withdrawn))
 
 
