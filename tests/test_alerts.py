@@ -6,6 +6,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -182,6 +183,15 @@ def test_stresswatch_run_delivers_the_runs_alerts_and_retracts_one_whose_data_wa
     }
     shown = capsys.readouterr()
     assert "s3cr3tT0ken" not in shown.out + shown.err + caplog.text
+    # the messages reach the run's log (the UI, `run --verbose`) as one entry: one event-log write, not one each
+    instance = dg.DagsterInstance.from_config(str(db.parent / ".dagster"))
+    [run] = instance.get_runs(limit=1)
+    [entry] = [
+        e
+        for e in instance.all_logs(run.run_id)
+        if e.step_key == "stress_alerts_sent" and e.level == logging.DEBUG and not e.is_dagster_event
+    ]
+    assert all(alert.message in entry.user_message for alert in expected)
 
     # GOOGL's volume of 2025-12-19 (1.43x its 30-day average, a volume_spike) is revised down by a tenth
     prices = sample_copy / "prices" / "GOOGL.csv"
