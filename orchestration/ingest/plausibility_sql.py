@@ -1,4 +1,4 @@
-"""The plausibility rules as one DuckDB statement: every measure of a table judged in one windowed pass."""
+"""The plausibility rules as DuckDB statements: a table's measures judged in one windowed pass over their series."""
 
 from __future__ import annotations
 
@@ -31,13 +31,17 @@ def measures_sql(
     limit: int | None = None,
 ) -> str:
     """Moves of the incoming rows against their series (raw's rows the batch does not replace, then the batch) that
-    use more than `above` of their limit (1: beyond it), largest first, for every measure of the table at once.
+    use more than `above` of their limit (1: beyond it), largest first, for the measures given.
 
-    One windowed pass orders each series once for all its measures (close and volume), each measure's previous value
-    skipping the rows it does not measure. A windowed median over a full load's millions of rows is the costly part,
-    so it is computed only for the candidates that could fail: a change beyond its floor (the limit is never below
-    it), a size beyond the floor times the smallest size of the window's two calendar years (the median is never
-    below that); the largest size is a cheap window."""
+    One windowed pass orders each series once for all the measures given, each measure's previous value skipping
+    the rows it does not measure (the loader gives one measure at a time: at 60 M bars, a pass holding both close
+    and volume spills beyond the memory limit). `with_history` false (raw holds none of the series' last
+    `history_days`) leaves out the lookup of the batch's days that replace raw's.
+
+    A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
+    candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
+    times the smallest size of the window's two calendar years (the median is never below that); the largest size
+    is a cheap window."""
     limit = f"limit {limit}" if limit else ""
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
