@@ -167,10 +167,8 @@ class Deliveries:
 
 
 def withdrawn_alert_keys(published: Path, keys: list[str]) -> set[str] | None:
-    """The keys among `keys` the published marts no longer hold; None before the first publish.
-
-    Matched inside DuckDB: the marts hold hundreds of thousands of alerts on a large universe, and only the few
-    already sent are in question."""
+    """The keys among `keys` the published marts no longer hold; None before the first publish. Matched inside
+    DuckDB: the marts hold hundreds of thousands of alerts on a large universe, and only the sent ones matter."""
     if not published.exists():
         return None
     with open_reader(published) as con:  # a missing alerts mart is an error naming it (DuckDB's catalog error)
@@ -209,14 +207,8 @@ def deliver_alerts(
         for key, entry in delivered.items():
             if key in withdrawn_keys:
                 message = f"[retraction] no longer true after a data correction: {entry.get('message') or key}"
-                outbox.append(
-                    (
-                        "retraction",
-                        key,
-                        {"kind": "retraction", "key": key, "alert_date": key[:10], "message": message},
-                        message,
-                    )
-                )
+                retraction = {"kind": "retraction", "key": key, "alert_date": key[:10], "message": message}
+                outbox.append(("retraction", key, retraction, message))
     logged: list[dict] = []  # without a webhook the messages only go to the log: recorded together at the end
     for number, (kind, key, payload, line) in enumerate(outbox):
         status = "logged"
@@ -227,13 +219,8 @@ def deliver_alerts(
                 log(f"webhook delivery failed, {len(outbox) - number} message(s) kept for the next run: {exc}")
                 return Deliveries(tuple(sent), tuple(withdrawn), len(outbox) - number)
         log(line)
-        entry = {
-            "key": key,
-            "kind": kind,
-            "status": status,
-            "webhook": bool(webhook_url),
-            "message": payload.get("message"),
-        }
+        entry = {"key": key, "kind": kind, "status": status, "webhook": bool(webhook_url)}
+        entry["message"] = payload.get("message")
         if webhook_url:  # each message the receiver took is on disk before the next is posted: never sent twice
             _record(ledger, entry)
         else:
