@@ -12,6 +12,7 @@ import pandas as pd
 from orchestration.ingest.blocked_sources import stale_relations
 from orchestration.ingest.freshness import deadlines, freshness_verdict
 from orchestration.ingest.market_calendar import last_sessions
+from orchestration.serve.charts.cache import ChartCache
 from orchestration.serve.charts.filings import sec_charts
 from orchestration.serve.charts.kit import DEFAULT_WINDOW_YEARS, REGIME_COLORS
 from orchestration.serve.charts.markets import equity_charts, megacap_chart, volatility_and_credit_charts
@@ -107,22 +108,18 @@ def _stale_notice(stale: list[tuple[str, str]]) -> str:
     )
 
 
-def build_report(db_path: Path, out_dir: Path, since: date | None = None) -> Path:
+def build_report(db_path: Path, out_dir: Path, since: date | None = None, cache: ChartCache | None = None) -> Path:
     """Write out_dir/index.html from the published warehouse (read-only) and return its path; the time-series charts
-    start at `since` (default: two years before the newest index day)."""
+    start at `since` (default: two years before the newest index day). Charts whose rows did not change since the
+    last report in out_dir are reused from its chart cache."""
     now = datetime.now(UTC)
     with open_reader(db_path) as con:
         headline = read_headline(con)
         since = since or default_since(headline.as_of if headline else None)
-        charts = [
-            *stress_charts(con, since),
-            *equity_charts(con, since),
-            *volatility_and_credit_charts(con, since),
-            rates_chart(con, since),
-            auctions_chart(con, since),
-            megacap_chart(con, since),
-            *sec_charts(con),
-        ]
+        cache = cache or ChartCache.beside(out_dir)
+        windowed = (stress_charts, equity_charts, volatility_and_credit_charts, rates_chart, auctions_chart)
+        charts = [chart for draw in (*windowed, megacap_chart) for chart in cache.charts(draw, con, since)]
+        charts += cache.charts(sec_charts, con)
         newest = con.execute("select max(obs_date) from marts.fct_market_stress_daily").fetchall()[0][0]
         alerts = alerts_table(con, newest)
         freshness = freshness_table(con, now)
@@ -149,4 +146,5 @@ def build_report(db_path: Path, out_dir: Path, since: date | None = None) -> Pat
     out_dir.mkdir(parents=True, exist_ok=True)
     index_path = out_dir / "index.html"
     index_path.write_text(page)
+    cache.save()
     return index_path

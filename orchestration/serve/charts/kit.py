@@ -6,9 +6,12 @@ Charts are drawn server-side with matplotlib as inline SVG: the page needs no ch
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +44,8 @@ def pyplot():
     plt.rcParams.update(
         {
             "svg.fonttype": "none",
+            # element ids from their content, not a random salt: the same rows draw the same SVG, byte for byte
+            "svg.hashsalt": "stresswatch",
             "font.size": 9,
             "axes.grid": True,
             "grid.alpha": 0.3,
@@ -84,11 +89,35 @@ class MissingMart(RuntimeError):
     """The report reads a relation the warehouse lacks: a renamed or unbuilt mart fails, not an empty chart."""
 
 
+_recorded_reads: ContextVar[list[list[str]] | None] = ContextVar("recorded_reads", default=None)
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 over the columns, their types and every row's values, in order."""
+    digest = hashlib.sha256(repr([(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def read_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     try:
-        return con.execute(sql).df()
+        frame = con.execute(sql).df()
     except duckdb.CatalogException as exc:
         raise MissingMart(f"the report cannot read the warehouse: {str(exc).splitlines()[0]}") from exc
+    reads = _recorded_reads.get()
+    if reads is not None:  # digested now: a chart may add columns to the frame it draws
+        reads.append([sql, frame_digest(frame)])
+    return frame
+
+
+@contextmanager
+def recorded_reads() -> Iterator[list[list[str]]]:
+    """Every read_frame inside the block, in order, as [SQL, digest of the rows it returned]."""
+    token = _recorded_reads.set([])
+    try:
+        yield _recorded_reads.get()
+    finally:
+        _recorded_reads.reset(token)
 
 
 def regime_bands() -> list[tuple[float, float, str, str]]:
