@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import yaml
 
 from orchestration.definitions import defs
 
@@ -41,9 +42,10 @@ def test_other_exchange_holidays_are_skipped_too():
     assert len(evaluate(2, 4, 2026).run_requests) == 1
 
 
-def test_every_writing_job_carries_the_writer_tag_the_run_queue_limits():
-    from orchestration.defs.instance import DAGSTER_YAML, WRITER_TAG
+def test_every_writing_job_carries_the_writer_tag_the_run_queue_limits(tmp_path):
+    from orchestration.defs.instance import WRITER_TAG, ensure_dagster_home
 
     for name in ("stresswatch_daily", "stresswatch_spark"):
         assert defs.resolve_job_def(name).tags[WRITER_TAG] == "warehouse"
-    assert f'key: "{WRITER_TAG}"' in DAGSTER_YAML and "limit: 1" in DAGSTER_YAML
+    limits = yaml.safe_load((ensure_dagster_home(tmp_path) / "dagster.yaml").read_text())["run_queue"]
+    assert {"key": WRITER_TAG, "limit": 1} in limits["tag_concurrency_limits"]

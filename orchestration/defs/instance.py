@@ -17,14 +17,20 @@ from orchestration.settings import DEFAULT_DB_PATH
 WRITER_TAG = "stresswatch/writer"  # every job that writes the warehouse carries it; the run queue runs one at a time
 
 # Runs launched by the schedule, the UI or a backfill queue behind a run holding the warehouse (tag limit 1) instead
-# of failing on the writer lock. Telemetry off: no network at run time.
-DAGSTER_YAML = f"""\
+# of failing on the writer lock. Telemetry off: no network at run time. The event log is Dagster's SQLite one with
+# its connections kept open (defs/event_log.py), in the folder Dagster's default would use.
+DAGSTER_YAML = """\
 # Written by StressWatch (orchestration/defs/instance.py); edit freely, it is not overwritten.
 run_queue:
   max_concurrent_runs: 4
   tag_concurrency_limits:
-    - key: "{WRITER_TAG}"
+    - key: "{writer_tag}"
       limit: 1
+event_log_storage:
+  module: orchestration.defs.event_log
+  class: KeptOpenSqliteEventLogStorage
+  config:
+    base_dir: "{runs_dir}"
 telemetry:
   enabled: false
 """
@@ -36,11 +42,11 @@ def dagster_home_for(db_path: Path) -> Path:
 
 
 def ensure_dagster_home(home: Path) -> Path:
-    """Create the instance folder and its dagster.yaml (run queue limits, no telemetry) when missing."""
+    """Create the instance folder and its dagster.yaml (run queue limits, event log, no telemetry) when missing."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(DAGSTER_YAML.format(writer_tag=WRITER_TAG, runs_dir=home.resolve() / "history" / "runs"))
     return home
 
 
