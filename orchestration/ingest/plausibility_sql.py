@@ -1,4 +1,4 @@
-"""The plausibility rules as DuckDB statements: a table's measures judged in one windowed pass over their series."""
+"""The plausibility rules as DuckDB statements: one measure of a table judged in one windowed pass over its series."""
 
 from __future__ import annotations
 
@@ -19,24 +19,22 @@ def _kind_sql(entity: str, measure: dict) -> str:
     return f"case {entity} {named} else {default} end"
 
 
-def measures_sql(
+def measure_sql(
     rules: dict,
     table: RawTable,
-    measures: list[dict],
+    measure: dict,
     entity: str,
     day: str,
-    moves: set[str],
     with_history: bool,
     above: float = 1.0,
     limit: int | None = None,
 ) -> str:
-    """Moves of the incoming rows against their series (raw's rows the batch does not replace, then the batch) that
-    use more than `above` of their limit (1: beyond it), largest first, for the measures given.
+    """Moves of the incoming rows' values of one measure against their series (raw's values the batch does not
+    replace, then the batch's) that use more than `above` of their limit (1: beyond it), largest first.
 
-    One windowed pass orders each series once for all the measures given, each measure's previous value skipping
-    the rows it does not measure (the loader gives one measure at a time: at 60 M bars, a pass holding both close
-    and volume spills beyond the memory limit). `with_history` false (raw holds none of the series' last
-    `history_days`) leaves out the lookup of the batch's days that replace raw's.
+    One statement per measure, each ordering its own series (at 60 M bars, one pass holding close and volume together
+    spills beyond the memory limit). `with_history` false (raw holds none of the series' last `history_days`) leaves
+    out the lookup of the batch's days that replace raw's.
 
     A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
@@ -45,86 +43,66 @@ def measures_sql(
     limit = f"limit {limit}" if limit else ""
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
-    numbered = list(enumerate(measures))
-    measured = " or ".join(f"(v_{n} is not null and kind_{n} is not null)" for n, _ in numbered)
-    values = ", ".join(
-        f"cast({m['column']} as double) as v_{n}, {_kind_sql(entity, m)} as kind_{n}" for n, m in numbered
-    )
-    # a raw value of a day the batch brings a value for (of the same measure) is replaced: not history
-    replaced = (
-        "exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day} "
-        "and incoming.v_{n} is not null and incoming.kind_{n} is not null)"
-    )
-    kept = ", ".join(
-        f"case when not {replaced.format(day=day, n=n)} then cast(r.{m['column']} as double) end as v_{n}, "
-        f"{_kind_sql(entity, m)} as kind_{n}"
-        for n, m in numbered
-    )
+    column, kind = measure["column"], _kind_sql(entity, measure)
+    used = {named for named in (measure["default_kind"], *measure.get("kinds", {}).values()) if named}
+    moves = {rules["kinds"][named]["move"] for named in used}
     history_cte = (
-        f"""history as (
-    select {entity} as entity, r.{day} as day, null::bigint as _row, {kept}
+        f"""history as (  -- a raw value of a day the batch brings a value for is replaced: not history
+    select {entity} as entity, r.{day} as day, null::bigint as _row, cast(r.{column} as double) as v, {kind} as kind
     from {table.qualified} as r join starts on {entity} = starts.entity
-    where r.{day} >= starts.first_day - interval {history} days
+    where r.{day} >= starts.first_day - interval {history} days and r.{column} is not null
+      and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
 ), series as (
     select * from history union all select * from incoming
 )"""
         if with_history
         else "series as (select * from incoming)"
     )
-    previous = ", ".join(
-        f"lag(v_{n} ignore nulls) over by_day as previous_v_{n}, "
-        f"lag(case when v_{n} is not null then day end ignore nulls) over by_day as previous_day_{n}"
-        for n, _ in numbered
-    )
-    per_measure = "\n    union all\n    ".join(
-        f"select entity, day, _row, {_quoted(m['column'])} as measure, v_{n} as v, kind_{n} as kind, "
-        f"previous_v_{n} as previous_v, previous_day_{n} as previous_day "
-        f"from with_previous where v_{n} is not null and kind_{n} is not null"
-        for n, m in numbered
-    )
-    # a lower bound of the window's smallest size: the smallest of the row's calendar year and the year before, which
-    # hold the whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not)
-    largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
+    # the size bounds per move: the smallest size of the row's calendar year and the year before, which hold the
+    # whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not), and the
+    # largest size of the window
+    bounded = {}  # CTE name -> its body, the last one of each move's chain unioned below
+    if "ratio_to_median" in moves:
+        bounded[
+            "against_median"
+        ] = """yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
+    select entity, year(day) as y, min(size) filter (where size > 0) as smallest
+    from moved where move = 'ratio_to_median' group by all
+), against_median as (
+    select moved.*, least(this_year.smallest, last_year.smallest) as smallest_size, null::double as largest_size
+    from moved
+    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
+    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
+    where moved.move = 'ratio_to_median'
+)"""
+    if moves - {"ratio_to_median"}:
+        largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
+        bounded["against_others"] = f"""against_others as (
+    select *, null::double as smallest_size, {largest} as largest_size
+    from moved where move <> 'ratio_to_median'
+    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
+)"""
     return f"""
-with named as (
-    select {entity} as entity, {day} as day, _row, {values}
+with incoming as (
+    select {entity} as entity, {day} as day, _row, cast({column} as double) as v, {kind} as kind
     from batch_view
-    where {day} is not null
-), incoming as (
-    select * from named where {measured}
+    where {day} is not null and {column} is not null and {kind} is not null
 ), starts as (
     select entity, min(day) as first_day from incoming group by entity
 ), {history_cte}, with_previous as (
-    select *, {previous}
+    select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day
     from series
     window by_day as (partition by entity order by day, _row nulls first)
-), per_measure as (
-    {per_measure}
 ), moved as (
-    select per_measure.*, kinds.move, kinds.floor,
+    select with_previous.*, kinds.move, kinds.floor,
            case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
                      when 'bp' then 100 * (v - previous_v)
                      else v - previous_v end as change,
            case when move like 'ratio_to_%' then abs(v) end as size,
            date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
-    from per_measure join kinds using (kind)
-), yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
-    select measure, entity, year(day) as y, min(size) filter (where size > 0) as smallest
-    from moved where move = 'ratio_to_median' group by all
-), against_median as (
-    select moved.*, least(this_year.smallest, last_year.smallest) as smallest_size, null::double as largest_size
-    from moved
-    left join yearly as this_year
-      on this_year.measure = moved.measure and this_year.entity = moved.entity and this_year.y = year(moved.day)
-    left join yearly as last_year
-      on last_year.measure = moved.measure and last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
-    where moved.move = 'ratio_to_median'
-), against_others as (
-    select *, null::double as smallest_size, {largest} as largest_size
-    from moved where move <> 'ratio_to_median'
-    window recent as (partition by measure, entity order by day_number range between {window} preceding and 1 preceding)
-), bounded as (
-    select * from against_median union all select * from against_others
+    from with_previous join kinds using (kind)
+), {", ".join(bounded.values())}, bounded as (
+    {" union all ".join(f"select * from {name}" for name in bounded)}
 ), candidates as (
     select * from bounded
     where _row is not null and (
@@ -132,22 +110,22 @@ with named as (
         or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
         or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
 ), baselines as (
-    select candidates.measure, candidates._row,
+    select candidates._row,
            median(abs(earlier.change)) as usual_change,
            median(earlier.size) filter (where earlier.size > 0) as median_size
     from candidates join moved as earlier
-      on earlier.measure = candidates.measure and earlier.entity = candidates.entity
+      on earlier.entity = candidates.entity
      and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
     where candidates.move <> 'ratio_to_largest'
-    group by candidates.measure, candidates._row
+    group by candidates._row
 ), final as (
-    select measure, _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
+    select _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
            greatest(floor, {multiple} * coalesce(usual_change, 0)) as limit_value,
            abs(v) / case move when 'ratio_to_largest' then largest_size else median_size end as ratio,
            case when move like 'ratio_to_%' then ratio / floor
                 when move = 'log_pct' and v <= 0 then 'infinity'::double
                 else abs(change) / limit_value end as headroom_used
-    from candidates left join baselines using (measure, _row)
+    from candidates left join baselines using (_row)
 )
 select * from final where headroom_used > {above} order by headroom_used desc {limit}
 """
