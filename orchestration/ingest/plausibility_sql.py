@@ -103,7 +103,7 @@ with incoming as (
     from with_previous join kinds using (kind)
 ), {", ".join(bounded.values())}, bounded as (
     {" union all ".join(f"select * from {name}" for name in bounded)}
-), candidates as (
+), candidates as materialized (  -- stored after the filter: read twice below, and a handful of rows
     select * from bounded
     where _row is not null and (
         (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
