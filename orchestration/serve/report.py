@@ -117,9 +117,16 @@ def build_report(db_path: Path, out_dir: Path, since: date | None = None, cache:
         headline = read_headline(con)
         since = since or default_since(headline.as_of if headline else None)
         cache = cache or ChartCache.beside(out_dir)
-        windowed = (stress_charts, equity_charts, volatility_and_credit_charts, rates_chart, auctions_chart)
-        charts = [chart for draw in (*windowed, megacap_chart) for chart in cache.charts(draw, con, since)]
-        charts += cache.charts(sec_charts, con)
+        in_window = (
+            stress_charts,
+            equity_charts,
+            volatility_and_credit_charts,
+            rates_chart,
+            auctions_chart,
+            megacap_chart,
+        )
+        charts = [chart for draw in in_window for chart in cache.charts(draw, con, since)]
+        charts += cache.charts(sec_charts, con)  # every quarter filed: no window
         newest = con.execute("select max(obs_date) from marts.fct_market_stress_daily").fetchall()[0][0]
         alerts = alerts_table(con, newest)
         freshness = freshness_table(con, now)
