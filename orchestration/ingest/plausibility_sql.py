@@ -19,6 +19,30 @@ def _kind_sql(entity: str, measure: dict) -> str:
     return f"case {entity} {named} else {default} end"
 
 
+# The size bounds, a prefilter only (a bound is enough; a windowed minimum over millions of rows is not): against the
+# median, the smallest size of the row's calendar year and the year before, which hold the whole window; against the
+# largest, the largest size of the window itself (a cheap window).
+AGAINST_MEDIAN = """yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
+    select entity, year(day) as y, min(size) filter (where size > 0) as smallest
+    from moved where move = 'ratio_to_median' group by all
+), against_median as (
+    select moved.*, least(this_year.smallest, last_year.smallest) as smallest_size, null::double as largest_size
+    from moved
+    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
+    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
+    where moved.move = 'ratio_to_median'
+)"""
+
+
+def _against_others(window: int, with_largest: bool) -> str:
+    largest = "max(size) over recent" if with_largest else "null::double"
+    return f"""against_others as (
+    select *, null::double as smallest_size, {largest} as largest_size
+    from moved where move <> 'ratio_to_median'
+    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
+)"""
+
+
 def measure_sql(
     rules: dict,
     table: RawTable,
@@ -58,30 +82,11 @@ def measure_sql(
         if with_history
         else "series as (select * from incoming)"
     )
-    # the size bounds per move: the smallest size of the row's calendar year and the year before, which hold the
-    # whole window (a prefilter only, so a bound is enough; a windowed minimum over millions of rows is not), and the
-    # largest size of the window
-    bounded = {}  # CTE name -> its body, the last one of each move's chain unioned below
+    bounded = {}  # the CTE ending each move's chain -> its chain, unioned below
     if "ratio_to_median" in moves:
-        bounded[
-            "against_median"
-        ] = """yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
-    select entity, year(day) as y, min(size) filter (where size > 0) as smallest
-    from moved where move = 'ratio_to_median' group by all
-), against_median as (
-    select moved.*, least(this_year.smallest, last_year.smallest) as smallest_size, null::double as largest_size
-    from moved
-    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
-    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
-    where moved.move = 'ratio_to_median'
-)"""
+        bounded["against_median"] = AGAINST_MEDIAN
     if moves - {"ratio_to_median"}:
-        largest = "max(size) over recent" if "ratio_to_largest" in moves else "null::double"
-        bounded["against_others"] = f"""against_others as (
-    select *, null::double as smallest_size, {largest} as largest_size
-    from moved where move <> 'ratio_to_median'
-    window recent as (partition by entity order by day_number range between {window} preceding and 1 preceding)
-)"""
+        bounded["against_others"] = _against_others(window, with_largest="ratio_to_largest" in moves)
     return f"""
 with incoming as (
     select {entity} as entity, {day} as day, _row, cast({column} as double) as v, {kind} as kind
