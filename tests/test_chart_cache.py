@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from orchestration.serve.charts.cache import CACHE_FILE, ChartCache
+from orchestration.serve.charts.cache import CACHE_FILE, CHARTS_PACKAGE, ChartCache
 from orchestration.serve.report import build_report
 from tests.conftest import copy_warehouse
 
@@ -50,3 +50,13 @@ def test_charts_drawn_by_other_chart_code_are_not_reused(sample_warehouse, tmp_p
     (tmp_path / CACHE_FILE).write_text(json.dumps({**stored, "code": "another version of the charts"}))
     _, cache = report(sample_warehouse, tmp_path)
     assert (cache.drawn, cache.reused) == (CHARTS_ON_THE_PAGE, 0)
+
+
+def test_every_chart_reads_the_warehouse_through_read_frame_the_only_read_the_cache_sees():
+    """A chart reading the warehouse another way would be served stale: its rows are not in the cache's key."""
+    reading = re.compile(r"\.(execute|sql|fetchall|fetchone|fetchdf|df)\(")
+    readers = {
+        path.name: [line.strip() for line in path.read_text().splitlines() if reading.search(line)]
+        for path in sorted(CHARTS_PACKAGE.glob("*.py"))
+    }
+    assert {name: lines for name, lines in readers.items() if lines} == {"kit.py": ["frame = con.execute(sql).df()"]}

@@ -6,6 +6,7 @@ a run started from the CLI appears in the UI with its materializations and check
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ event_log_storage:
   module: orchestration.defs.event_log
   class: KeptOpenSqliteEventLogStorage
   config:
-    base_dir: "{runs_dir}"
+    base_dir: {runs_dir}
 telemetry:
   enabled: false
 """
@@ -46,7 +47,8 @@ def ensure_dagster_home(home: Path) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML.format(writer_tag=WRITER_TAG, runs_dir=home.resolve() / "history" / "runs"))
+        runs_dir = json.dumps(str(home.resolve() / "history" / "runs"))  # a JSON string is a YAML string: any path
+        config.write_text(DAGSTER_YAML.format(writer_tag=WRITER_TAG, runs_dir=runs_dir))
     return home
 
 
