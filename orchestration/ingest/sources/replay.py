@@ -61,7 +61,7 @@ class Tail:
     body_first_line: int = 2
 
 
-def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, history_from: date | None = None) -> Tail:
+def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 12, history_from: date | None = None) -> Tail:
     """The header and every line after the last line dated before `start`, reading from the end of the file, so
     that a daily run reads the new days and not the whole history. Only an ascending file can be read so: when
     the lines read are not in ascending date order, or the file's first row is dated after them, the whole file
@@ -78,15 +78,18 @@ def read_tail(path: Path, start: date | None, chunk_bytes: int = 1 << 16, histor
         if history_from is not None and first_date is not None and first_date < history_from.isoformat().encode():
             return Tail(path.read_bytes())
         end = handle.seek(0, 2)
-        position, tail = end, b""
+        # the first piece holds a daily run's days (about 80 lines); a longer gap is read in doubling pieces, so
+        # the lines checked stay within twice the tail (a fixed 64 KB piece made 8,000 files cost seconds)
+        position, tail, piece = end, b"", chunk_bytes
         while position > body_start:
-            position = max(body_start, position - chunk_bytes)
+            position = max(body_start, position - piece)
             handle.seek(position)
             tail = handle.read(end - position)
             lines = tail.split(b"\n")
             complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
             if any(_ISO_DATE.match(line) and line[:10] < marker for line in complete):
                 break
+            piece *= 2
         lines = tail.split(b"\n")
         skipped = lines[0] if position > body_start else b""  # a partial line, counted with the prefix
         lines = lines[1:] if position > body_start else lines
