@@ -75,6 +75,9 @@ def measure_sql(
     select {entity} as entity, r.{day} as day, null::bigint as _row, cast(r.{column} as double) as v, {kind} as kind
     from {table.qualified} as r join starts on {entity} = starts.entity
     where r.{day} >= starts.first_day - interval {history} days and r.{column} is not null
+      -- the same bound for the earliest series: a filter on the scan, before the join (a daily batch's series
+      -- all start near tonight, so millions of older rows never reach the join)
+      and r.{day} >= (select min(first_day) from starts) - interval {history} days
       and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
 ), series as (
     select * from history union all select * from incoming
