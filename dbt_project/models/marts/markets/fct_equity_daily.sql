@@ -29,24 +29,10 @@ bars as (
         group by symbol
     ),
 
-    rebased as (
-    -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
-    -- orchestration/ingest/price_basis.py) or corrected, so the symbol is recomputed whole
-        select last_built.symbol
-        from last_built
-        inner join {{ this }} as built
-            on built.symbol = last_built.symbol
-            and built.trade_date = last_built.last_trade_date
-        inner join bars
-            on bars.symbol = last_built.symbol
-            and bars.trade_date = last_built.last_trade_date
-        where bars.close is distinct from built.close
-    ),
-
     recent_bars as (
-    -- a calendar prefilter keeps this scan proportional to the new days, not to the history; a symbol with too
-    -- few sessions inside it (a long halt) reads its whole history below
-        select bars.symbol, bars.trade_date
+    -- a calendar prefilter keeps the sessions counted below proportional to the new days, not to the history; a
+    -- symbol with too few sessions inside it (a long halt) reads its whole history below
+        select bars.symbol, bars.trade_date, bars.close, last_built.last_trade_date
         from bars
         inner join last_built
             on bars.symbol = last_built.symbol
@@ -54,6 +40,19 @@ bars as (
             and bars.trade_date > cast(
                 {{ dbt.dateadd('day', -var('equity_lookback_calendar_days'), 'last_built.last_trade_date') }} as date
             )
+    ),
+
+    rebased as (
+    -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
+    -- orchestration/ingest/price_basis.py) or corrected, so the symbol is recomputed whole (read from the recent
+    -- bars: one pass over the history fewer)
+        select recent_bars.symbol
+        from recent_bars
+        inner join {{ this }} as built
+            on built.symbol = recent_bars.symbol
+            and built.trade_date = recent_bars.trade_date
+        where recent_bars.trade_date = recent_bars.last_trade_date
+            and recent_bars.close is distinct from built.close
     ),
 
     sessions_before_last as (
