@@ -103,6 +103,27 @@ def test_a_typo_on_the_same_day_is_refused_naming_series_date_previous_and_new_v
         assert con.execute(f"select count(*) from {table} where _run_id = 'evening'").fetchone()[0] == 0
 
 
+def test_a_typo_inside_a_first_loads_history_is_refused_too(tmp_path):
+    """A first load reads whole files inside DuckDB (ingest/engine_load.py): its verdicts reach the suite there."""
+    excerpt, target, _, _, _ = REAL_EXTREMES["sp500_2020-03-16_-12.0pct"]
+    lines = (EXCERPTS / excerpt).read_text().splitlines()
+    typo = next(number for number, line in enumerate(lines) if line.startswith("2019-06-03"))
+    lines[typo] = _scale_prices(10)(lines[typo])
+    data = tmp_path / "data"
+    (data / target).parent.mkdir(parents=True)
+    (data / target).write_text("\n".join(lines) + "\n")
+    db = tmp_path / "w.duckdb"
+    run = resolve_settings(db, data, "replay")
+    result = load_source(db, build_client("prices", run), "history", None, gate=ValidationGate(tmp_path / "gx"))
+
+    assert result.status == "quarantined"
+    reason = result.reason()
+    assert "move_plausible" in reason and "^GSPC 2019-06-03" in reason, reason
+    assert f"prices/GSPC.csv line {typo + 1}]" in reason, reason  # the header is line 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from raw.price_bars").fetchone()[0] == 0
+
+
 def test_an_accepted_move_loads_and_only_that_one(tmp_path):
     case, edit, _ = TYPOS["ten_year_14_0"]
     result, _, _, _ = evening_of(tmp_path, case, edit, accepted=["fred:DGS10@1987-10-20"])
