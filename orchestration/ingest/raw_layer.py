@@ -130,12 +130,18 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
     match = _key_match(table, "target", "incoming")
     changed = " or ".join(f"target.{n} is distinct from coalesce(incoming.{n}, target.{n})" for n in values) or "false"
     kept = " + ".join(f"(incoming.{n} is null and target.{n} is not null)::int" for n in values) or "0"
-    rows, inserted, updated, kept_known = con.execute(
-        f"select count(*), count(*) filter (where target._found is null), "
-        f"count(*) filter (where target._found and ({changed})), "
-        f"coalesce(sum({kept}) filter (where target._found), 0) "
-        f"from {incoming} as incoming left join (select *, true as _found from {table.qualified}) as target on {match}"
-    ).fetchall()[0]
+    if con.execute(f"select count(*) = 0 from (select 1 from {table.qualified} limit 1)").fetchall()[0][0]:
+        # raw holds no row at all (a first load): every incoming row is new, no join of millions of keys needed
+        rows = con.execute(f"select count(*) from {incoming}").fetchall()[0][0]
+        inserted, updated, kept_known = rows, 0, 0
+    else:
+        rows, inserted, updated, kept_known = con.execute(
+            f"select count(*), count(*) filter (where target._found is null), "
+            f"count(*) filter (where target._found and ({changed})), "
+            f"coalesce(sum({kept}) filter (where target._found), 0) "
+            f"from {incoming} as incoming left join (select *, true as _found from {table.qualified}) as target "
+            f"on {match}"
+        ).fetchall()[0]
     columns = ", ".join(table.columns)
     if rows and inserted == rows:  # raw holds none of the keys (a first load, a new symbol): a plain insert is cheaper
         con.execute(
