@@ -7,7 +7,6 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 comma := ,
 
-TEST_STAMP := $(VENV)/.installed-test-stamp
 # DuckDB readers older than the project's own, as BI tools embed them: the tests open the published file with each
 # (pytz: DuckDB 1.1 needs it to return a timestamp with time zone to Python)
 READERS := .venv-readers
@@ -15,7 +14,7 @@ READERS_STAMP := $(READERS)/.installed-stamp
 OLDEST_DUCKDB := 1.1.3
 REGISTRY_DUCKDB_CLI := 1.5.6
 
-.PHONY: install run test lint dev clean bench bench-validation bench-plausibility bench-format bench-report history system-deps
+.PHONY: install spark run test lint dev clean bench bench-validation bench-plausibility bench-format bench-report history system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,20 +22,40 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
+# dbt in an environment of its own (publish/dbt_env.py): pyproject's `dbt` extra, with exactly the duckdb the project
+# has (both open the same warehouse file). The Dagster process then never imports dbt-core.
+DBT_VENV := $(VENV)/dbt
+DBT_STAMP := $(DBT_VENV)/.installed-stamp
+DBT_TEST_STAMP := $(DBT_VENV)/.installed-test-stamp
+define install_dbt_env
+	test -x $(DBT_VENV)/bin/python || $(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m orchestration.publish.dbt_env requirements $(1) > $(DBT_VENV)/requirements.txt
+	$(BIN)/python -m pip freeze --all | grep -i '^duckdb==' > $(DBT_VENV)/constraints.txt
+	$(DBT_VENV)/bin/python -m pip install --quiet -r $(DBT_VENV)/requirements.txt -c $(DBT_VENV)/constraints.txt
+endef
+
+$(DBT_STAMP): $(STAMP)
+	$(call install_dbt_env,dbt)
+	touch $(DBT_STAMP)
+
 # The dbt manifest Dagster builds its asset graph from: written at install, rewritten when a dbt file changes.
 MANIFEST := dbt_project/target/manifest.json
 DBT_FILES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
 	$(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null)
 
-$(MANIFEST): $(STAMP) $(DBT_FILES)
+$(MANIFEST): $(STAMP) $(DBT_STAMP) $(DBT_FILES)
 	$(BIN)/python -m orchestration.defs.dbt_setup
 
-install: $(STAMP) $(MANIFEST)
+install: $(STAMP) $(DBT_STAMP) $(MANIFEST)
 
-# The suite also exercises the Spark engine: the `spark` extra on top of the default install.
-$(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),spark]'
-	touch $(TEST_STAMP)
+# The suite also exercises the Spark engine and lints the models with sqlfluff: both run in dbt's environment.
+$(DBT_TEST_STAMP): $(DBT_STAMP)
+	$(call install_dbt_env,dbt spark lint-sql)
+	touch $(DBT_TEST_STAMP)
+
+# `stresswatch run --engine spark` by hand: Spark's packages in dbt's environment
+spark: install $(DBT_TEST_STAMP)
 
 run: install
 	$(BIN)/stresswatch run
@@ -60,13 +79,13 @@ system-deps:
 
 # Lint and format checks first: a minute, and a style slip fails before the 30-minute suite starts. sqlfluff renders
 # each model with dbt (on an in-memory DuckDB, .sqlfluff); its dbt output goes to .venv, not the project's target/.
-lint: $(TEST_STAMP)
+lint: $(STAMP) $(DBT_TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DBT_TARGET_PATH=$(CURDIR)/$(VENV)/sqlfluff-target DBT_LOG_PATH=$(CURDIR)/$(VENV)/sqlfluff-logs \
-		$(BIN)/sqlfluff lint dbt_project/models --processes 2 --disable-progress-bar
+		$(DBT_VENV)/bin/sqlfluff lint dbt_project/models --processes 2 --disable-progress-bar
 
-test: $(TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps lint
+test: $(STAMP) $(DBT_TEST_STAMP) $(MANIFEST) $(READERS_STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 # The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).
@@ -85,8 +104,8 @@ history: install
 SCALE ?= sample,100,1000
 ENGINES ?= duckdb
 OUT ?= bench/results$(if $(findstring spark,$(ENGINES)),-spark,)$(if $(findstring 8000,$(SCALE)),-8000,).json
-bench: install
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench$(if $(findstring spark,$(ENGINES)),$(comma)spark,)]'
+bench: install $(if $(findstring spark,$(ENGINES)),$(DBT_TEST_STAMP),)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),bench]'
 	$(BIN)/python bench/pipeline_bench.py --scales $(SCALE)$(if $(DATA_DIR),$(comma)full --data-dir $(DATA_DIR),) \
 		--engines $(ENGINES) --out $(OUT)
 

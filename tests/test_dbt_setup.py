@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from orchestration.defs.dbt_setup import dbt_resource, keep_partial_parse, prune_run_targets
+from orchestration.publish.dbt_env import DBT_PYTHON_SETTING, dbt_env_python, extra_requirements
+from orchestration.settings import PROJECT_ROOT
+
+
+def _installed(python: Path, package: str) -> str:
+    """A package's release in another interpreter's environment, asked of that interpreter."""
+    return subprocess.run(
+        [python, "-c", f"from importlib.metadata import version; print(version({package!r}))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def test_the_dbt_executable_answers_its_version_without_asking_pypi():
@@ -25,8 +38,45 @@ def test_the_dbt_executable_answers_its_version_without_asking_pypi():
         check=True,
         env={**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "https_proxy": dead, "http_proxy": dead},
     )
-    assert done.stdout == f"Core:\n  - installed: {version('dbt-core')}\n"
+    assert done.stdout == f"Core:\n  - installed: {_installed(dbt_env_python(), 'dbt-core')}\n"
     assert resource._initialize_dbt_core_adapter(["build"]) is None  # no in-process adapter: nothing reads it
+
+
+def test_the_dagster_process_never_imports_dbt_which_runs_in_its_own_environment():
+    # installed beside Dagster, dbt-core is imported by dagster-dbt at start-up: about 1 s of every run and every
+    # code-server start, for nothing the process uses (dbt runs as a subprocess)
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, orchestration.definitions; print(sorted(m for m in sys.modules if "
+            "m.split('.')[0] in ('dbt', 'dbt_common')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
+    # both environments open the same warehouse file: the same DuckDB release in each
+    assert _installed(dbt_env_python(), "duckdb") == version("duckdb")
+
+
+def test_dbt_runs_where_the_setting_says_and_a_missing_interpreter_is_named(tmp_path):
+    missing = tmp_path / "no-such-env" / "bin" / "python"
+    done = subprocess.run(
+        [dbt_resource().dbt_executable, "--version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, DBT_PYTHON_SETTING: str(missing)},
+    )
+    assert done.returncode != 0
+    assert f"{DBT_PYTHON_SETTING}={missing}: no such interpreter" in done.stderr
+
+
+def test_the_dbt_environments_requirements_expand_the_extras_they_name():
+    spark = extra_requirements(["spark"], PROJECT_ROOT / "pyproject.toml")
+    assert {name.split(">")[0].split("[")[0] for name in spark} == {"dbt-core", "dbt-duckdb", "pyspark", "dbt-spark"}
+    assert not [name for name in spark if name.startswith("stresswatch")]  # never the project itself from PyPI
 
 
 def test_the_last_runs_partial_parse_file_seeds_the_next_run(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.dbt_env import DBT_PYTHON_SETTING, dbt_env_python
 from orchestration.settings import PROJECT_ROOT
 
 
@@ -54,6 +55,8 @@ def test_the_installed_wheel_builds_the_sample_warehouse_in_an_empty_folder(tmp_
 
     empty.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("STRESSWATCH_", "DAGSTER_"))}
+    # dbt lives in its own environment (publish/dbt_env.py); a pip install names it with the setting
+    env[DBT_PYTHON_SETTING] = str(dbt_env_python())
     done = subprocess.run([venv / "bin" / "stresswatch", "run"], cwd=empty, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     installed = site / "stresswatch_project"

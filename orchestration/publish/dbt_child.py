@@ -1,5 +1,6 @@
 """`stresswatch-dbt`: the dbt a run starts, bound to that run: when the run's process dies, even by `kill -9`, the
-kernel sends dbt SIGTERM (Linux `prctl(PR_SET_PDEATHSIG)`, kept across the exec), so no build outlives its run."""
+kernel sends dbt SIGTERM (Linux `prctl(PR_SET_PDEATHSIG)`, kept across the exec), so no build outlives its run.
+dbt itself runs in its own environment's interpreter (publish/dbt_env.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import ctypes
 import os
 import signal
 import sys
+
+from orchestration.publish.dbt_env import DbtNotInstalledError, dbt_core_version, dbt_python
 
 _PR_SET_PDEATHSIG = 1
 
@@ -23,19 +26,18 @@ def bind_to_parent() -> None:
 
 
 def main() -> None:
+    try:
+        python = dbt_python()
+    except DbtNotInstalledError as error:
+        sys.exit(f"stresswatch-dbt: {error}")
     if sys.argv[1:] == ["--version"]:
         # dagster-dbt asks the executable's version before every run; dbt's own answer also asks PyPI for the latest
         # release (a network call and about 2 s), so the installed package answers, in dbt's format
-        from importlib.metadata import version
-
-        print(f"Core:\n  - installed: {version('dbt-core')}")
+        print(f"Core:\n  - installed: {dbt_core_version(python)}")
         return
     bind_to_parent()
-    # dbt's own entry point in this interpreter: no `dbt` script needs to sit beside it
-    os.execv(
-        sys.executable,
-        [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *sys.argv[1:]],
-    )
+    # dbt's own entry point in dbt's interpreter: no `dbt` script needs to sit beside it
+    os.execv(python, [python, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *sys.argv[1:]])
 
 
 if __name__ == "__main__":
