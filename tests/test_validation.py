@@ -1,5 +1,6 @@
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -48,6 +49,19 @@ def test_ohlc_excess_is_zero_inside_the_range_and_measures_how_far_outside():
 def test_real_bars_pass_with_no_failure_when_fresh(gate):
     report = gate.validate(PRICES, "prices", bars(), today=date(2025, 11, 22))
     assert report.passed and report.failures == []
+
+
+def test_on_the_loads_own_connection_the_same_verdict_and_nothing_left_behind(gate, tmp_path):
+    frame = bars()
+    frame.loc[3, "high"] = frame.loc[3, "low"] / 2  # one bar's high below its low: an error either way
+    with duckdb.connect(str(tmp_path / "load.duckdb")) as con:
+        on_load = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22), con=con)
+        views = con.execute("select view_name from duckdb_views() where not internal").fetchall()
+        assert views == [] and "batch_frame" not in {name for (name,) in con.execute("show tables").fetchall()}
+    alone = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
+    assert not on_load.passed and [(f.check, f.unexpected_count) for f in on_load.errors] == [
+        (f.check, f.unexpected_count) for f in alone.errors
+    ]
 
 
 def test_staleness_is_a_warning_not_an_error(gate):

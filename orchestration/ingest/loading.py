@@ -186,7 +186,7 @@ def load_source(
                 measured = time.perf_counter()
                 verdicts = find_implausible(con, table, client.family, batch, accepted)
                 plausibility_s = time.perf_counter() - measured
-                report = gate.validate(table, client.family, batch, today=today, verdicts=verdicts)
+                report = gate.validate(table, client.family, batch, today=today, verdicts=verdicts, con=con)
                 report.seconds += plausibility_s  # the plausibility check is part of validating
                 reports.append(report)
                 rows_in += len(batch)
