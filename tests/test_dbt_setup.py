@@ -73,6 +73,29 @@ def test_dbt_runs_where_the_setting_says_and_a_missing_interpreter_is_named(tmp_
     assert f"{DBT_PYTHON_SETTING}={missing}: no such interpreter" in done.stderr
 
 
+def _dbt_python_found(prefix: Path, pythonpath: str = "") -> subprocess.CompletedProcess:
+    """dbt_python() as a process whose environment sits at `prefix` sees it, with no setting."""
+    code = (
+        "import sys; sys.prefix = sys.argv[1]; "
+        "from orchestration.publish.dbt_env import dbt_python; print(dbt_python({}))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != DBT_PYTHON_SETTING}
+    env["PYTHONPATH"] = pythonpath
+    return subprocess.run([sys.executable, "-c", code, str(prefix)], capture_output=True, text=True, env=env)
+
+
+def test_without_its_own_environment_dbt_runs_beside_the_project_or_the_error_says_how_to_install_it(tmp_path):
+    # `pip install 'stresswatch[dbt]'`: dbt-core in the project's own environment (here: the dbt env's packages on
+    # the path) is found there
+    packages = next((dbt_env_python().parents[1] / "lib").glob("python3*/site-packages"))
+    beside = _dbt_python_found(tmp_path, str(packages))
+    assert beside.returncode == 0 and beside.stdout.strip() == sys.executable
+    # neither: an error naming the three ways
+    nowhere = _dbt_python_found(tmp_path)
+    assert nowhere.returncode != 0
+    assert "dbt is not installed" in nowhere.stderr and DBT_PYTHON_SETTING in nowhere.stderr
+
+
 def test_the_dbt_environments_requirements_expand_the_extras_they_name():
     spark = extra_requirements(["spark"], PROJECT_ROOT / "pyproject.toml")
     assert {name.split(">")[0].split("[")[0] for name in spark} == {"dbt-core", "dbt-duckdb", "pyspark", "dbt-spark"}
