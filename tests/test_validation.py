@@ -57,7 +57,7 @@ def test_on_the_loads_own_connection_the_same_verdict_and_nothing_left_behind(ga
     with duckdb.connect(str(tmp_path / "load.duckdb")) as con:
         on_load = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22), con=con)
         views = con.execute("select view_name from duckdb_views() where not internal").fetchall()
-        assert views == [] and "batch_frame" not in {name for (name,) in con.execute("show tables").fetchall()}
+        assert views == [] and "suite_batch_frame" not in {name for (name,) in con.execute("show tables").fetchall()}
     alone = gate.validate(PRICES, "prices", frame, today=date(2025, 11, 22))
     assert not on_load.passed and [(f.check, f.unexpected_count) for f in on_load.errors] == [
         (f.check, f.unexpected_count) for f in alone.errors

@@ -198,20 +198,21 @@ class ValidationGate:
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
+        # names of their own: the load's connection also registers frames of its own (raw_layer's batch_frame)
         own = con is None
         con = duckdb.connect() if own else con
         try:
-            con.register("batch_frame", _frame_for_sql(table, batch, verdicts))
+            con.register("suite_batch_frame", _frame_for_sql(table, batch, verdicts))
             dates = [name for name, kind in table.columns.items() if kind == "date" and name in batch]
             replaced = f" replace ({', '.join(f'cast({name} as date) as {name}' for name in dates)})" if dates else ""
-            con.execute(f"create or replace temp view batch_rows as select *{replaced} from batch_frame")
-            report = self.validate_relation(con, table, family, "batch_rows", today)
+            con.execute(f"create or replace temp view suite_batch_rows as select *{replaced} from suite_batch_frame")
+            report = self.validate_relation(con, table, family, "suite_batch_rows", today)
         finally:
             if own:
                 con.close()
             else:
-                con.execute("drop view if exists batch_rows")
-                con.unregister("batch_frame")
+                con.execute("drop view if exists suite_batch_rows")
+                con.unregister("suite_batch_frame")
         report.seconds = time.perf_counter() - started
         return report
 
