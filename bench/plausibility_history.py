@@ -14,6 +14,7 @@ from pathlib import Path
 
 from orchestration.ingest.loading import load_source
 from orchestration.ingest.plausibility import checks_table, tightest_moves
+from orchestration.ingest.plausibility_sql import RATIO_MOVES
 from orchestration.ingest.raw_layer import connect
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.factory import build_client
@@ -45,10 +46,12 @@ def main(data_dir: Path, shown: int = 12) -> int:
                 if tight is None or tight.empty:
                     continue
                 for row in tight.to_dict("records"):
+                    # a size against a baseline reads no previous value (plausibility_sql.RATIO_MOVES)
+                    previous = "" if row["move"] in RATIO_MOVES else f", previous {row['previous_v']:.6g}"
                     print(
                         f"  {table.name:18s} {row['measure']:7s} {row['entity']:14.14s} {row['day']} "
-                        f"used {row['headroom_used']:.2f} of its limit ({row['move']}: value {row['v']:.6g}, "
-                        f"previous {row['previous_v']:.6g})"
+                        f"used {row['headroom_used']:.2f} of its limit ({row['move']}: value {row['v']:.6g}"
+                        f"{previous})"
                     )
     return 1 if refused else 0
 

@@ -43,13 +43,6 @@ def checks_table(table: RawTable) -> bool:
     return table.name in rules()["measures"]
 
 
-def _kinds_frame() -> pd.DataFrame:
-    kinds = rules()["kinds"]
-    return pd.DataFrame(
-        [{"kind": name, "move": spec["move"], "floor": float(spec["floor"])} for name, spec in kinds.items()]
-    )
-
-
 def _describe(row: dict, column: str, source: str) -> str:
     unit = _UNITS.get(row["move"], "")
     accept = f"if it is real, confirm it: stresswatch run --accept '{source}:{row['entity']}@{row['day']}'"
@@ -100,7 +93,6 @@ def _measured(
     if not measures:
         return
     read = (*naming, day_column, *(measure["column"] for measure in measures))
-    con.register("kinds", _kinds_frame())  # before the relation below: DuckDB keeps its result open until read
     if isinstance(batch, str):  # a staging table: its rows stay in DuckDB
         frame = con.sql(f"select {', '.join(read)}, rowid as _row from {batch}")
     else:  # only what the measures read crosses into DuckDB (a full load's batch has millions of rows)
@@ -115,7 +107,6 @@ def _measured(
         ]
     finally:
         con.unregister("batch_view")
-        con.unregister("kinds")
     for measure, rows in zip(measures, found, strict=True):
         for column in ("day", "previous_day"):
             rows[column] = pd.to_datetime(rows[column]).dt.date

@@ -19,17 +19,54 @@ def _kind_sql(entity: str, measure: dict) -> str:
     return f"case {entity} {named} else {default} end"
 
 
+RATIO_MOVES = {"ratio_to_median", "ratio_to_largest"}  # a size against a baseline: no previous value needed
+
+
+def _case(kinds: dict, used: set[str], field: str, literal) -> str:
+    """A kind's move or floor as SQL over the series' `kind` (an inline CASE: no join of millions of rows)."""
+    branches = " ".join(f"when {_quoted(name)} then {literal(kinds[name][field])}" for name in sorted(used))
+    return f"case kind {branches} end"
+
+
+def _moved(series: str, rules: dict, used: set[str], moves: set[str]) -> str:
+    """Each value of `series` with its move, floor, change from the previous value, size and day number.
+
+    The previous value costs a sort of every series by day: a measure whose moves are all sizes against a baseline
+    (volume, company facts) reads none, and skips it."""
+    kinds = rules["kinds"]
+    previous = (
+        f"""select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day from {series}
+        window by_day as (partition by entity order by day, _row nulls first)"""
+        if moves - RATIO_MOVES
+        else f"select *, null::double as previous_v, null::date as previous_day from {series}"
+    )
+    return f"""select *,
+           case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
+                     when 'bp' then 100 * (v - previous_v)
+                     else v - previous_v end as change,
+           case when move like 'ratio_to_%' then abs(v) end as size,
+           date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
+    from (select *, {_case(kinds, used, "move", _quoted)} as move, {_case(kinds, used, "floor", float)} as floor
+          from ({previous}))"""
+
+
 # The size bounds, a prefilter only (a bound is enough; a windowed minimum over millions of rows is not): against the
-# median, the smallest size of the row's calendar year and the year before, which hold the whole window; against the
-# largest, the largest size of the window itself (a cheap window).
-AGAINST_MEDIAN = """yearly as (  -- the smallest positive size per series and calendar year (a grouping, not a window)
-    select entity, year(day) as y, min(size) filter (where size > 0) as smallest
+# median, the smallest size of the row's calendar year and the year before, which hold the whole window; only the
+# rows of a year whose largest size is beyond that bound are joined to it. Against the largest, the largest size of
+# the window itself (a cheap window).
+def _against_median(above: float) -> str:
+    return f"""yearly as (  -- per series and calendar year: its smallest positive and its largest size (a grouping)
+    select entity, year(day) as y, min(size) filter (where size > 0) as smallest, max(size) as largest,
+           any_value(floor) as floor  -- a series' kind, and so its floor, is one (it is named by the series)
     from moved where move = 'ratio_to_median' group by all
+), suspect_years as (
+    select this_year.entity, this_year.y, least(this_year.smallest, last_year.smallest) as smallest_size
+    from yearly as this_year
+    left join yearly as last_year on last_year.entity = this_year.entity and last_year.y = this_year.y - 1
+    where this_year.largest > this_year.floor * {above} * least(this_year.smallest, last_year.smallest)
 ), against_median as (
-    select moved.*, least(this_year.smallest, last_year.smallest) as smallest_size, null::double as largest_size
-    from moved
-    left join yearly as this_year on this_year.entity = moved.entity and this_year.y = year(moved.day)
-    left join yearly as last_year on last_year.entity = moved.entity and last_year.y = year(moved.day) - 1
+    select moved.*, suspect_years.smallest_size, null::double as largest_size
+    from moved join suspect_years on suspect_years.entity = moved.entity and suspect_years.y = year(moved.day)
     where moved.move = 'ratio_to_median'
 )"""
 
@@ -63,7 +100,8 @@ def measure_sql(
     A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
     times the smallest size of the window's two calendar years (the median is never below that); the largest size
-    is a cheap window."""
+    is a cheap window. The candidates' baselines read their series again, those series only: the moves of every
+    series are streamed through once, never stored."""
     limit = f"limit {limit}" if limit else ""
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
@@ -79,36 +117,26 @@ def measure_sql(
       -- all start near tonight, so millions of older rows never reach the join)
       and r.{day} >= (select min(first_day) from starts) - interval {history} days
       and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
-), series as (
+), series as not materialized (
     select * from history union all select * from incoming
 )"""
         if with_history
-        else "series as (select * from incoming)"
+        else "series as not materialized (select * from incoming)"
     )
     bounded = {}  # the CTE ending each move's chain -> its chain, unioned below
     if "ratio_to_median" in moves:
-        bounded["against_median"] = AGAINST_MEDIAN
+        bounded["against_median"] = _against_median(above)
     if moves - {"ratio_to_median"}:
         bounded["against_others"] = _against_others(window, with_largest="ratio_to_largest" in moves)
     return f"""
-with incoming as (
+with incoming as not materialized (
     select {entity} as entity, {day} as day, _row, cast({column} as double) as v, {kind} as kind
     from batch_view
     where {day} is not null and {column} is not null and {kind} is not null
 ), starts as (
     select entity, min(day) as first_day from incoming group by entity
-), {history_cte}, with_previous as (
-    select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day
-    from series
-    window by_day as (partition by entity order by day, _row nulls first)
-), moved as (
-    select with_previous.*, kinds.move, kinds.floor,
-           case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
-                     when 'bp' then 100 * (v - previous_v)
-                     else v - previous_v end as change,
-           case when move like 'ratio_to_%' then abs(v) end as size,
-           date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
-    from with_previous join kinds using (kind)
+), {history_cte}, moved as not materialized (
+    {_moved("series", rules, used, moves)}
 ), {", ".join(bounded.values())}, bounded as (
     {" union all ".join(f"select * from {name}" for name in bounded)}
 ), candidates as materialized (  -- stored after the filter: read twice below, and a handful of rows
@@ -117,11 +145,13 @@ with incoming as (
         (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
         or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
         or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
+), near as (  -- the candidates' series, moved again for their baselines
+    {_moved("(select * from series where entity in (select entity from candidates))", rules, used, moves)}
 ), baselines as (
     select candidates._row,
            median(abs(earlier.change)) as usual_change,
            median(earlier.size) filter (where earlier.size > 0) as median_size
-    from candidates join moved as earlier
+    from candidates join near as earlier
       on earlier.entity = candidates.entity
      and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
     where candidates.move <> 'ratio_to_largest'
