@@ -255,15 +255,8 @@ class SuiteRun:
         """Rows sharing their natural key with another (every one of them counts, as in GX)."""
         key = ", ".join(self.table.key)
         repeated = f"select {key} from {self.view} group by all having count(*) > 1"
-        # grouping millions of keys by one 64-bit hash is cheaper than by their parts; equal keys share a hash, so
-        # the rows whose hash repeats hold every repeated key, and their keys are then counted exactly
         count = self.con.execute(
-            f"""with shared_hashes as (
-                select hash({key}) as key_hash from {self.view} group by key_hash having count(*) > 1
-            )
-            select coalesce(sum(n), 0) from (
-                select count(*) as n from {self.view}
-                where hash({key}) in (select key_hash from shared_hashes) group by {key} having n > 1)"""
+            f"select coalesce(sum(n), 0) from (select count(*) as n from {self.view} group by {key} having n > 1)"
         ).fetchall()[0][0]
         examples = []
         if count:
