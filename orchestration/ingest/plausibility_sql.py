@@ -28,11 +28,12 @@ def _case(kinds: dict, used: set[str], field: str, literal) -> str:
     return f"case kind {branches} end"
 
 
-def _moved(series: str, rules: dict, used: set[str], moves: set[str]) -> str:
-    """Each value of `series` with its move, floor, change from the previous value, size and day number.
+def _moved(series: str, rules: dict, measure: dict, used: set[str], moves: set[str]) -> str:
+    """Each value of `series` with its kind, move, floor, change from the previous value, size and day number.
 
     The previous value costs a sort of every series by day: a measure whose moves are all sizes against a baseline
-    (volume, company facts) reads none, and skips it."""
+    (volume, company facts) reads none, and skips it. The kind follows from the series' name, after the sort: the
+    sort carries only what it orders and the value."""
     kinds = rules["kinds"]
     previous = (
         f"""select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day from {series}
@@ -47,7 +48,7 @@ def _moved(series: str, rules: dict, used: set[str], moves: set[str]) -> str:
            case when move like 'ratio_to_%' then abs(v) end as size,
            date_diff('day', date '1970-01-01', day) as day_number  -- integer frames are the fast kind
     from (select *, {_case(kinds, used, "move", _quoted)} as move, {_case(kinds, used, "floor", float)} as floor
-          from ({previous}))"""
+          from (select *, {_kind_sql("entity", measure)} as kind from ({previous})))"""
 
 
 # The size bounds, a prefilter only (a bound is enough; a windowed minimum over millions of rows is not): against the
@@ -100,28 +101,30 @@ def measure_sql(
     A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
     times the smallest size of the window's two calendar years (the median is never below that); the largest size
-    is a cheap window. The candidates' baselines read their series again, those series only: the moves of every
-    series are streamed through once, never stored."""
+    is a cheap window. The moves are stored for the baselines only when computing them again would sort again."""
     limit = f"limit {limit}" if limit else ""
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
     column, kind = measure["column"], _kind_sql(entity, measure)
     used = {named for named in (measure["default_kind"], *measure.get("kinds", {}).values()) if named}
     moves = {rules["kinds"][named]["move"] for named in used}
+    # the moves of a measure that sorts (a previous value) are stored, for the candidates' baselines to read; without
+    # a sort they are a scan, read again rather than stored (60 M rows)
+    stored = "materialized" if moves - RATIO_MOVES else "not materialized"
     history_cte = (
         f"""history as (  -- a raw value of a day the batch brings a value for is replaced: not history
-    select {entity} as entity, r.{day} as day, null::bigint as _row, cast(r.{column} as double) as v, {kind} as kind
+    select {entity} as entity, r.{day} as day, null::bigint as _row, cast(r.{column} as double) as v
     from {table.qualified} as r join starts on {entity} = starts.entity
-    where r.{day} >= starts.first_day - interval {history} days and r.{column} is not null
+    where r.{day} >= starts.first_day - interval {history} days and r.{column} is not null and {kind} is not null
       -- the same bound for the earliest series: a filter on the scan, before the join (a daily batch's series
       -- all start near tonight, so millions of older rows never reach the join)
       and r.{day} >= (select min(first_day) from starts) - interval {history} days
       and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
-), series as not materialized (
+), series as (
     select * from history union all select * from incoming
 )"""
         if with_history
-        else "series as not materialized (select * from incoming)"
+        else "series as (select * from incoming)"
     )
     bounded = {}  # the CTE ending each move's chain -> its chain, unioned below
     if "ratio_to_median" in moves:
@@ -130,13 +133,13 @@ def measure_sql(
         bounded["against_others"] = _against_others(window, with_largest="ratio_to_largest" in moves)
     return f"""
 with incoming as not materialized (
-    select {entity} as entity, {day} as day, _row, cast({column} as double) as v, {kind} as kind
+    select {entity} as entity, {day} as day, _row, cast({column} as double) as v
     from batch_view
     where {day} is not null and {column} is not null and {kind} is not null
 ), starts as (
     select entity, min(day) as first_day from incoming group by entity
-), {history_cte}, moved as not materialized (
-    {_moved("series", rules, used, moves)}
+), {history_cte}, moved as {stored} (
+    {_moved("series", rules, measure, used, moves)}
 ), {", ".join(bounded.values())}, bounded as (
     {" union all ".join(f"select * from {name}" for name in bounded)}
 ), candidates as materialized (  -- stored after the filter: read twice below, and a handful of rows
@@ -145,13 +148,11 @@ with incoming as not materialized (
         (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
         or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
         or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
-), near as (  -- the candidates' series, moved again for their baselines
-    {_moved("(select * from series where entity in (select entity from candidates))", rules, used, moves)}
 ), baselines as (
     select candidates._row,
            median(abs(earlier.change)) as usual_change,
            median(earlier.size) filter (where earlier.size > 0) as median_size
-    from candidates join near as earlier
+    from candidates join moved as earlier
       on earlier.entity = candidates.entity
      and earlier.day_number between candidates.day_number - {window} and candidates.day_number - 1
     where candidates.move <> 'ratio_to_largest'
