@@ -90,8 +90,11 @@ lint: $(STAMP) $(DBT_TEST_STAMP)
 	DBT_TARGET_PATH=$(CURDIR)/$(VENV)/sqlfluff-target DBT_LOG_PATH=$(CURDIR)/$(VENV)/sqlfluff-logs \
 		$(DBT_VENV)/bin/sqlfluff lint dbt_project/models --processes 2 --disable-progress-bar
 
+# pytest-xdist: most of the suite waits on subprocesses (dbt, Spark, the Dagster daemon), so two workers on two cores
+# halve it; --dist loadfile keeps a file's tests on one worker, so a module's fixture (the Spark build) is built once
+TEST_WORKERS ?= 2
 test: $(STAMP) $(DBT_TEST_STAMP) $(MANIFEST) bytecode $(READERS_STAMP) system-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The Dagster UI and daemon on the code location, on the instance `stresswatch run` records into (warehouse/.dagster).
 dev: install

@@ -3,6 +3,7 @@
 import duckdb
 
 from orchestration.serve.stress_components import CATEGORIES
+from orchestration.serve.tables import PIPE_WIDTH
 from orchestration.settings import SAMPLE_DATA_DIR
 from tests.conftest import run_cli, sample_as_of, table_snapshot
 
@@ -46,7 +47,8 @@ def test_the_sample_peaks_at_its_three_known_stress_events(sample_warehouse):
     assert contributions_add_up < 1e-12
 
 
-def test_history_prints_the_episode_table(tmp_path, capsys):
+def test_history_prints_the_episode_table(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", str(PIPE_WIDTH))  # as printed into a file (pytest-xdist's workers say 80 columns)
     assert run_cli("history", "--data-dir", str(SAMPLE_DATA_DIR), "--db", str(tmp_path / "history.duckdb")) == 0
     table = capsys.readouterr().out.split("calm stretches")[1].splitlines()
     rows = {line[:7]: line for line in table if line[:4].isdigit()}
