@@ -124,6 +124,29 @@ def test_a_typo_inside_a_first_loads_history_is_refused_too(tmp_path):
         assert con.execute("select count(*) from raw.price_bars").fetchone()[0] == 0
 
 
+def test_a_volume_typo_inside_a_first_loads_history_is_refused_against_its_median(tmp_path):
+    """A size is judged without a sort (plausibility_sql.RATIO_MOVES): the year bound must still let the spike through
+    to its median, on a first load's whole files."""
+    excerpt, target, _, _, _ = REAL_EXTREMES["sp500_2020-03-16_-12.0pct"]
+    lines = (EXCERPTS / excerpt).read_text().splitlines()
+    typo = next(number for number, line in enumerate(lines) if line.startswith("2019-11-04"))
+    fields = lines[typo].split(",")
+    fields[5] += "000"  # three zeros too many: 1,000x the day's volume
+    lines[typo] = ",".join(fields)
+    data = tmp_path / "data"
+    (data / target).parent.mkdir(parents=True)
+    (data / target).write_text("\n".join(lines) + "\n")
+    run = resolve_settings(tmp_path / "w.duckdb", data, "replay")
+    result = load_source(
+        tmp_path / "w.duckdb", build_client("prices", run), "history", None, gate=ValidationGate(tmp_path / "gx")
+    )
+
+    assert result.status == "quarantined"
+    reason = result.reason()
+    assert "move_plausible" in reason and "^GSPC 2019-11-04" in reason and "its median" in reason, reason
+    assert f"prices/GSPC.csv line {typo + 1}]" in reason, reason
+
+
 def test_an_accepted_move_loads_and_only_that_one(tmp_path):
     case, edit, _ = TYPOS["ten_year_14_0"]
     result, _, _, _ = evening_of(tmp_path, case, edit, accepted=["fred:DGS10@1987-10-20"])
