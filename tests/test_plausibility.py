@@ -103,10 +103,15 @@ def test_a_typo_on_the_same_day_is_refused_naming_series_date_previous_and_new_v
         assert con.execute(f"select count(*) from {table} where _run_id = 'evening'").fetchone()[0] == 0
 
 
-def test_a_typo_inside_a_first_loads_history_is_refused_too(tmp_path):
-    """A first load reads whole files inside DuckDB (ingest/engine_load.py): its verdicts reach the suite there."""
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest first", "newest first"])
+def test_a_typo_inside_a_first_loads_history_is_refused_too(newest_first, tmp_path):
+    """A first load reads whole files inside DuckDB (ingest/engine_load.py): its verdicts reach the suite there. A
+    file in date order is judged in one streaming pass (ingest/key_order.py), a file newest first sorted: both name
+    the session before the typo as its previous value."""
     excerpt, target, _, _, _ = REAL_EXTREMES["sp500_2020-03-16_-12.0pct"]
     lines = (EXCERPTS / excerpt).read_text().splitlines()
+    if newest_first:
+        lines = [lines[0], *reversed(lines[1:])]
     typo = next(number for number, line in enumerate(lines) if line.startswith("2019-06-03"))
     lines[typo] = _scale_prices(10)(lines[typo])
     data = tmp_path / "data"
@@ -119,6 +124,7 @@ def test_a_typo_inside_a_first_loads_history_is_refused_too(tmp_path):
     assert result.status == "quarantined"
     reason = result.reason()
     assert "move_plausible" in reason and "^GSPC 2019-06-03" in reason, reason
+    assert "after 2752.06 on 2019-05-31" in reason, reason  # the session before, whichever way the file runs
     assert f"prices/GSPC.csv line {typo + 1}]" in reason, reason  # the header is line 1
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from raw.price_bars").fetchone()[0] == 0

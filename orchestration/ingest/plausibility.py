@@ -85,9 +85,11 @@ def _measured(
     batch: pd.DataFrame | str,
     above: float,
     limit: int | None = None,
+    in_key_order: bool = False,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """Per measure of the table: the batch rows (by position; by rowid for a staged relation named instead of an
-    in-memory batch) using more than `above` of their limit."""
+    in-memory batch) using more than `above` of their limit. `in_key_order`: the relation's rows stand in key order
+    (key_order.py), so a first load's previous values stream from the row before, with no sort."""
     entity_sql, day_column, naming = _SERIES[table.name]
     measures = rules()["measures"].get(table.name, [])
     if not measures:
@@ -101,10 +103,20 @@ def _measured(
     con.register("batch_view", frame)
     try:
         history = _raw_holds_history(con, table, entity_sql, day_column)
-        found = [
-            con.execute(measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit)).df()
-            for measure in measures  # in the rules' order: a row failing two measures reads them in that order
-        ]
+        streamed = in_key_order and not history  # raw's history joins the batch's rows out of key order
+
+        def judged(measure: dict) -> pd.DataFrame:
+            rows = con.execute(
+                measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit, streamed)
+            ).df()
+            if rows["out_of_order"].any():  # the engine streamed the rows in another order: judge them sorted
+                rows = con.execute(
+                    measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit)
+                ).df()
+            return rows.drop(columns="out_of_order")
+
+        # in the rules' order: a row failing two measures reads them in that order
+        found = [judged(measure) for measure in measures]
     finally:
         con.unregister("batch_view")
     for measure, rows in zip(measures, found, strict=True):
@@ -147,11 +159,12 @@ def implausible_rows(
     source: str,
     relation: str,
     accepted: set[tuple[str, str, date]],
+    in_key_order: bool = False,
 ) -> pd.DataFrame:
     """find_implausible for a staged relation: `_row` (its rowid) and `verdict`, for the implausible rows only."""
     verdicts: dict[int, str] = {}
     if checks_table(table):
-        for column, found in _measured(con, table, relation, 1.0):
+        for column, found in _measured(con, table, relation, 1.0, in_key_order=in_key_order):
             for row in found.to_dict("records"):
                 if (source, row["entity"], row["day"]) not in accepted:
                     text = _describe(row, column, source)

@@ -28,19 +28,33 @@ def _case(kinds: dict, used: set[str], field: str, literal) -> str:
     return f"case kind {branches} end"
 
 
-def _moved(series: str, rules: dict, measure: dict, used: set[str], moves: set[str]) -> str:
-    """Each value of `series` with its kind, move, floor, change from the previous value, size and day number.
+def _previous(series: str, moves: set[str], streamed: bool) -> str:
+    """`series` with each value's previous one in its series (and that row's `_row` when streamed).
 
     The previous value costs a sort of every series by day: a measure whose moves are all sizes against a baseline
-    (volume, company facts) reads none, and skips it. The kind follows from the series' name, after the sort: the
-    sort carries only what it orders and the value."""
+    (volume, company facts) reads none, and skips it. Rows already in key order (`streamed`: each series one run of
+    ascending days, key_order.py) read it from the row before, in one streaming pass without a sort; the row before's
+    `_row` proves that order held (measure_sql reports a row that streamed out of order)."""
+    if not moves - RATIO_MOVES:
+        return f"""select *, null::double as previous_v, null::date as previous_day, null::bigint as previous_row
+        from {series}"""
+    if streamed:
+        return f"""select *, case when lag(entity) over () = entity then lag(v) over () end as previous_v,
+               case when lag(entity) over () = entity then lag(day) over () end as previous_day,
+               lag(_row) over () as previous_row
+        from {series}"""
+    return f"""select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day,
+           null::bigint as previous_row
+    from {series} window by_day as (partition by entity order by day, _row nulls first)"""
+
+
+def _moved(series: str, rules: dict, measure: dict, used: set[str], moves: set[str], streamed: bool) -> str:
+    """Each value of `series` with its kind, move, floor, change from the previous value, size and day number.
+
+    The kind follows from the series' name, after the previous value is found: a sort carries only what it orders
+    and the value."""
     kinds = rules["kinds"]
-    previous = (
-        f"""select *, lag(v) over by_day as previous_v, lag(day) over by_day as previous_day from {series}
-        window by_day as (partition by entity order by day, _row nulls first)"""
-        if moves - RATIO_MOVES
-        else f"select *, null::double as previous_v, null::date as previous_day from {series}"
-    )
+    previous = _previous(series, moves, streamed)
     return f"""select *,
            case move when 'log_pct' then case when v > 0 and previous_v > 0 then 100 * ln(v / previous_v) end
                      when 'bp' then 100 * (v - previous_v)
@@ -90,6 +104,7 @@ def measure_sql(
     with_history: bool,
     above: float = 1.0,
     limit: int | None = None,
+    streamed: bool = False,
 ) -> str:
     """Moves of the incoming rows' values of one measure against their series (raw's values the batch does not
     replace, then the batch's) that use more than `above` of their limit (1: beyond it), largest first.
@@ -101,7 +116,10 @@ def measure_sql(
     A windowed median over a full load's millions of rows is the costly part, so it is computed only for the
     candidates that could fail: a change beyond its floor (the limit is never below it), a size beyond the floor
     times the smallest size of the window's two calendar years (the median is never below that); the largest size
-    is a cheap window. The moves are stored for the baselines only when computing them again would sort again."""
+    is a cheap window. The moves are stored for the baselines only when computing them again would sort again.
+
+    `streamed`: the batch's rows are in key order and raw's history is not read, so each previous value is the row
+    before's (no sort). A row found out of order comes back with `out_of_order` set: the caller judges again sorted."""
     limit = f"limit {limit}" if limit else ""
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
@@ -110,7 +128,8 @@ def measure_sql(
     moves = {rules["kinds"][named]["move"] for named in used}
     # the moves of a measure that sorts (a previous value) are stored, for the candidates' baselines to read; without
     # a sort they are a scan, read again rather than stored (60 M rows)
-    stored = "materialized" if moves - RATIO_MOVES else "not materialized"
+    stored = "materialized" if moves - RATIO_MOVES and not streamed else "not materialized"
+    assert not (streamed and with_history), "raw's history joins the batch's rows out of key order"
     history_cte = (
         f"""history as (  -- a raw value of a day the batch brings a value for is replaced: not history
     select {entity} as entity, r.{day} as day, null::bigint as _row, cast(r.{column} as double) as v
@@ -139,13 +158,14 @@ with incoming as not materialized (
 ), starts as (
     select entity, min(day) as first_day from incoming group by entity
 ), {history_cte}, moved as {stored} (
-    {_moved("series", rules, measure, used, moves)}
+    {_moved("series", rules, measure, used, moves, streamed)}
 ), {", ".join(bounded.values())}, bounded as (
     {" union all ".join(f"select * from {name}" for name in bounded)}
 ), candidates as materialized (  -- stored after the filter: read twice below, and a handful of rows
     select * from bounded
     where _row is not null and (
-        (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
+        previous_row >= _row  -- streamed out of key order: reported, never judged
+        or (move not like 'ratio_to_%' and (abs(change) > floor * {above} or (move = 'log_pct' and v <= 0)))
         or (move = 'ratio_to_median' and size > floor * {above} * smallest_size)
         or (move = 'ratio_to_largest' and size > floor * {above} * largest_size))
 ), baselines as (
@@ -161,7 +181,9 @@ with incoming as not materialized (
     select _row, entity, day, v, previous_v, previous_day, move, floor, change, usual_change,
            greatest(floor, {multiple} * coalesce(usual_change, 0)) as limit_value,
            abs(v) / case move when 'ratio_to_largest' then largest_size else median_size end as ratio,
-           case when move like 'ratio_to_%' then ratio / floor
+           coalesce(previous_row >= _row, false) as out_of_order,
+           case when out_of_order then 'infinity'::double
+                when move like 'ratio_to_%' then ratio / floor
                 when move = 'log_pct' and v <= 0 then 'infinity'::double
                 else abs(change) / limit_value end as headroom_used
     from candidates left join baselines using (_row)

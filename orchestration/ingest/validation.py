@@ -217,9 +217,16 @@ class ValidationGate:
         return report
 
     def validate_relation(
-        self, con: duckdb.DuckDBPyConnection, table: RawTable, family: str, relation: str, today: date | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: RawTable,
+        family: str,
+        relation: str,
+        today: date | None = None,
+        key_unique: bool = False,
     ) -> ValidationReport:
-        """Run the table's suite over a relation of `con` (a staging table: its rows never leave the engine)."""
+        """Run the table's suite over a relation of `con` (a staging table: its rows never leave the engine);
+        `key_unique`: its natural key is known unique (suite_sql.SuiteRun)."""
         started = time.perf_counter()
         # the staleness check's bound is the source's deadline on the NYSE calendar (orchestration/ingest/freshness.py)
         zone = ZoneInfo(NEW_YORK)
@@ -229,7 +236,7 @@ class ValidationGate:
             "today_day_number": (now.date() - date(1970, 1, 1)).days,
             "fresh_since": deadlines()[family].due_date(now),
         }
-        run = SuiteRun(con, table, relation, parameters)
+        run = SuiteRun(con, table, relation, parameters, key_unique)
         results = run.run()
         report = ValidationReport(table.qualified, run.rows, results=results)
         key_columns = list(table.key)
