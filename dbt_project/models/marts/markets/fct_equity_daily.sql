@@ -14,7 +14,7 @@
 
 with
 
-bars as (
+bars as {{ read_again() }} (
     select symbol, trade_date, close, volume
     from {{ ref('stg_prices__daily_bars') }}
 ),

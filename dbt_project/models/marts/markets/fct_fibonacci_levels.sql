@@ -13,7 +13,7 @@
 -- year onwards, carries the earlier swings over, and refreshes the latest close on every row.
 with
 
-equity as (
+equity as {{ read_again() }} (
     select symbol, trade_date, close from {{ ref('fct_equity_daily') }}
 ),
 

@@ -18,7 +18,7 @@ thresholds as (
     select * from {{ ref('stress_thresholds') }}
 ),
 
-equity as (
+equity as {{ read_again() }} (
     select * from {{ ref('fct_equity_daily') }}
 ),
 
