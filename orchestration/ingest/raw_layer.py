@@ -88,6 +88,17 @@ def _key_match(table: RawTable, left: str, right: str) -> str:
     )
 
 
+def _dated_since(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str) -> str:
+    """A bound on raw's rows that can share a key with `incoming`: dated on or after its first date, when the date is
+    a (never null) part of the key. A literal, so DuckDB filters the scan: an evening's few thousand rows are matched
+    against raw's last days, not its 60 M rows (0.6 s of each pass at 8,000 symbols). `true` when there is none."""
+    day = table.date_column
+    if day not in table.key or day in NULLABLE_KEY_COLUMNS:
+        return "true"
+    first = con.execute(f"select min({day}) from {incoming}").fetchall()[0][0]
+    return f"{day} >= date '{first.isoformat()}'" if first is not None else "true"
+
+
 @dataclass(frozen=True)
 class UpsertCounts:
     inserted: int
@@ -121,7 +132,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame,
 
 def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: str, run_id: str) -> UpsertCounts:
     """The upsert's set-based core: one MERGE of a relation with the raw table's columns into the raw table, its
-    counts read first in one pass.
+    counts read first in one pass (when nothing changed, only the new keys are inserted: no MERGE is needed).
 
     A null never erases a known value: an incoming row's null keeps the value raw holds (a source that drops a
     field for a day, a Fiscal Data 'null' over a published bid-to-cover); such cells are counted. A row whose values
@@ -130,17 +141,19 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
     match = _key_match(table, "target", "incoming")
     changed = " or ".join(f"target.{n} is distinct from coalesce(incoming.{n}, target.{n})" for n in values) or "false"
     kept = " + ".join(f"(incoming.{n} is null and target.{n} is not null)::int" for n in values) or "0"
+    since = "true"  # every row of raw may share a key with the incoming rows
     if con.execute(f"select count(*) = 0 from (select 1 from {table.qualified} limit 1)").fetchall()[0][0]:
         # raw holds no row at all (a first load): every incoming row is new, no join of millions of keys needed
         rows = con.execute(f"select count(*) from {incoming}").fetchall()[0][0]
         inserted, updated, kept_known = rows, 0, 0
     else:
+        since = _dated_since(con, table, incoming)
         rows, inserted, updated, kept_known = con.execute(
             f"select count(*), count(*) filter (where target._found is null), "
             f"count(*) filter (where target._found and ({changed})), "
             f"coalesce(sum({kept}) filter (where target._found), 0) "
-            f"from {incoming} as incoming left join (select *, true as _found from {table.qualified}) as target "
-            f"on {match}"
+            f"from {incoming} as incoming left join (select *, true as _found from {table.qualified} "
+            f"where {since}) as target on {match}"
         ).fetchall()[0]
     columns = ", ".join(table.columns)
     if rows and inserted == rows:  # raw holds none of the keys (a first load, a new symbol): a plain insert is cheaper
@@ -149,7 +162,14 @@ def merge_relation(con: duckdb.DuckDBPyConnection, table: RawTable, incoming: st
             f"select {columns}, current_timestamp, $run_id from {incoming}",
             {"run_id": run_id},
         )
-    elif inserted or updated:
+    elif inserted and not updated:  # an evening's new days, every other row unchanged: only the new keys are written
+        con.execute(
+            f"insert into {table.qualified} ({columns}, _loaded_at, _run_id) "
+            f"select {columns}, current_timestamp, $run_id from {incoming} as incoming "
+            f"where not exists (select 1 from {table.qualified} as target where {since} and {match})",
+            {"run_id": run_id},
+        )
+    elif updated:
         con.execute(
             f"merge into {table.qualified} as target using {incoming} as incoming on ({match}) "
             f"when matched and ({changed}) then update set "
