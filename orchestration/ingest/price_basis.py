@@ -43,6 +43,11 @@ def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Data
     """The batch's symbols whose every close on a session raw holds moved by one common factor."""
     if table.name != REBASED_TABLE or batch.empty:
         return []
+    # a literal bound on raw's dates: DuckDB filters its scan, and the batch's few thousand rows meet raw's last days,
+    # not its 60 M rows
+    first = pd.to_datetime(batch["trade_date"]).min()
+    if pd.isna(first):
+        return []
     con.register("basis_batch", batch[["symbol", "trade_date", "close"]])
     try:
         rows = con.execute(
@@ -52,7 +57,7 @@ def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Data
                 from basis_batch as incoming
                 join {table.qualified} as stored
                   on stored.symbol = incoming.symbol and stored.trade_date = cast(incoming.trade_date as date)
-                where incoming.close > 0 and stored.close > 0
+                where incoming.close > 0 and stored.close > 0 and stored.trade_date >= date '{first.date().isoformat()}'
             ), per_symbol as (
                 select symbol, count(*) as sessions, min(factor) as lowest, max(factor) as highest,
                        median(factor) as factor
