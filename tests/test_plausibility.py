@@ -103,6 +103,27 @@ def test_a_typo_on_the_same_day_is_refused_naming_series_date_previous_and_new_v
         assert con.execute(f"select count(*) from {table} where _run_id = 'evening'").fetchone()[0] == 0
 
 
+def test_a_revised_day_is_judged_against_the_history_raw_holds(tmp_path):
+    """An evening whose batch is one day raw already holds, revised to a typo: its previous value is raw's day
+    before, which only the history read from raw gives (the batch has no earlier row)."""
+    excerpt, target, _, _, _ = REAL_EXTREMES["ten_year_1987-10-20_-75bp"]
+    lines = _cut((EXCERPTS / excerpt).read_text().splitlines(), "1987-10-20")  # through Monday 1987-10-19
+    data = tmp_path / "data"
+    (data / target).parent.mkdir(parents=True)
+    (data / target).write_text("\n".join(lines) + "\n")
+    db = tmp_path / "w.duckdb"
+    run = resolve_settings(db, data, "replay")
+    gate = ValidationGate(tmp_path / "gx")
+    assert load_source(db, build_client("fred", run), "history", None, gate=gate).status == "loaded"
+    lines[-1] = "1987-10-19,14.0"  # the source revises its last day to a typo
+    (data / target).write_text("\n".join(lines) + "\n")
+    result = load_source(db, build_client("fred", run), "evening", 0, gate=gate)  # the batch: that day alone
+
+    assert result.status == "quarantined"
+    reason = result.reason()
+    assert "DGS10 1987-10-19" in reason and "value 14 after 10.23 on 1987-10-16" in reason, reason
+
+
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest first", "newest first"])
 def test_a_typo_inside_a_first_loads_history_is_refused_too(newest_first, tmp_path):
     """A first load reads whole files inside DuckDB (ingest/engine_load.py): its verdicts reach the suite there. A

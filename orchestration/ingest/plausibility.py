@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import duckdb
@@ -65,15 +65,26 @@ def _describe(row: dict, column: str, source: str) -> str:
     )
 
 
-def _raw_holds_history(con: duckdb.DuckDBPyConnection, table: RawTable, entity: str, day: str) -> bool:
+def _history_from(con: duckdb.DuckDBPyConnection, day: str) -> date | None:
+    """The earliest day of history any of the batch's series reads: its first day less `history_days`."""
+    first = con.execute(f"select min(cast({day} as date)) from batch_view").fetchall()[0][0]
+    return first - timedelta(days=rules()["history_days"]) if first is not None else None
+
+
+def _raw_holds_history(
+    con: duckdb.DuckDBPyConnection, table: RawTable, entity: str, day: str, since: date | None
+) -> bool:
     """Whether raw holds any row of the batch's series from `history_days` before the batch's first day: a first
     load of new series has none, and its pass then builds no lookup of the batch's days to replace raw's."""
+    if since is None:
+        return False
     return bool(
         con.execute(
             f"""select count(*) from (
             select 1 from {table.qualified} as r
             join (select {entity} as entity, min({day}) as first_day from batch_view group by all) as starts
               on {entity} = starts.entity and r.{day} >= starts.first_day - interval {rules()["history_days"]} days
+            where r.{day} >= date '{since.isoformat()}'  -- a literal: DuckDB filters the scan with it
             limit 1)"""
         ).fetchall()[0][0]
     )
@@ -102,16 +113,17 @@ def _measured(
         frame["_row"] = np.arange(len(frame))
     con.register("batch_view", frame)
     try:
-        history = _raw_holds_history(con, table, entity_sql, day_column)
+        since = _history_from(con, day_column)
+        history = _raw_holds_history(con, table, entity_sql, day_column, since)
         streamed = in_key_order and not history  # raw's history joins the batch's rows out of key order
 
         def judged(measure: dict) -> pd.DataFrame:
             rows = con.execute(
-                measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit, streamed)
+                measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit, streamed, since)
             ).df()
             if rows["out_of_order"].any():  # the engine streamed the rows in another order: judge them sorted
                 rows = con.execute(
-                    measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit)
+                    measure_sql(rules(), table, measure, entity_sql, day_column, history, above, limit, False, since)
                 ).df()
             return rows.drop(columns="out_of_order")
 

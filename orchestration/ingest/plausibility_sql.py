@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from orchestration.ingest.raw_tables import RawTable
 
 
@@ -105,6 +107,7 @@ def measure_sql(
     above: float = 1.0,
     limit: int | None = None,
     streamed: bool = False,
+    history_from: date | None = None,
 ) -> str:
     """Moves of the incoming rows' values of one measure against their series (raw's values the batch does not
     replace, then the batch's) that use more than `above` of their limit (1: beyond it), largest first.
@@ -119,8 +122,15 @@ def measure_sql(
     is a cheap window. The moves are stored for the baselines only when computing them again would sort again.
 
     `streamed`: the batch's rows are in key order and raw's history is not read, so each previous value is the row
-    before's (no sort). A row found out of order comes back with `out_of_order` set: the caller judges again sorted."""
+    before's (no sort). A row found out of order comes back with `out_of_order` set: the caller judges again sorted.
+    `history_from`: the batch's first day less `history_days`, when the caller knows it."""
     limit = f"limit {limit}" if limit else ""
+    # the earliest history any series reads: a literal (`history_from`) DuckDB filters raw's scan with
+    earliest = (
+        f"date '{history_from.isoformat()}'"
+        if history_from
+        else f"(select min(first_day) from starts) - interval {rules['history_days']} days"
+    )
     window, history, multiple = rules["window_days"], rules["history_days"], rules["multiple"]
     assert window <= 365, "the smallest-size bound covers two calendar years: a window of at most 365 days"
     column, kind = measure["column"], _kind_sql(entity, measure)
@@ -137,7 +147,7 @@ def measure_sql(
     where r.{day} >= starts.first_day - interval {history} days and r.{column} is not null and {kind} is not null
       -- the same bound for the earliest series: a filter on the scan, before the join (a daily batch's series
       -- all start near tonight, so millions of older rows never reach the join)
-      and r.{day} >= (select min(first_day) from starts) - interval {history} days
+      and r.{day} >= {earliest}
       and not exists (select 1 from incoming where incoming.entity = starts.entity and incoming.day = r.{day})
 ), series as (
     select * from history union all select * from incoming
