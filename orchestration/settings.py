@@ -127,6 +127,9 @@ class RunSettings:
     backfill: tuple[date, date] | None = None  # reload rows dated in this range (both included), rebuild the marts
     accepted_moves: Path = ACCEPTED_MOVES_FILE  # real extremes analysts confirmed (stresswatch run --accept)
     keep_failed_build: bool = False  # set a failed run's build aside for diagnosis instead of removing it
+    # after publishing, copy the published file in the background for the next run (publish/next_build.py): the
+    # next evening starts without a whole-file copy, for a second copy of the warehouse on disk between runs
+    prepare_next_build: bool = True
     memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit for loads and dbt; beyond it DuckDB spills to disk
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # DuckDB's threads
 
@@ -191,6 +194,7 @@ def resolve_settings(
     backfill_to: str | date | None = None,
     accepted_moves: str | os.PathLike | None = None,
     keep_failed_build: bool = False,
+    prepare_next_build: bool = True,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> RunSettings:
@@ -232,6 +236,7 @@ def resolve_settings(
         backfill=backfill,
         accepted_moves=Path(accepted_moves or _env("STRESSWATCH_ACCEPTED_MOVES") or ACCEPTED_MOVES_FILE).resolve(),
         keep_failed_build=keep_failed_build,
+        prepare_next_build=prepare_next_build,
         memory_limit=memory_limit or _env("STRESSWATCH_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         threads=threads or int(_env("STRESSWATCH_THREADS") or 0) or os.cpu_count() or 1,
     )

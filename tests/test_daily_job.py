@@ -127,6 +127,9 @@ def test_three_evenings_through_the_job_equal_one_full_build(sample_warehouse, t
         with duckdb.connect(str(db), read_only=True) as con:
             newest = con.execute("select max(trade_date) from marts.fct_equity_daily").fetchone()[0]
         assert str(newest) == evening
+        # each evening built in the copy the evening before prepared after publishing (publish/next_build.py)
+        began = instance.get_latest_materialization_event(dg.AssetKey("build_database")).asset_materialization
+        assert began.metadata["started_from"].value == "the copy prepared after the last publish"
 
     assert_same_marts(db, sample_warehouse)  # a single full build over the final data (the CLI's, in conftest)
     listed = {run.run_id: run.status for run in instance.get_runs()}

@@ -91,7 +91,7 @@ def test_a_warehouse_published_in_duckdb_2_format_is_converted_by_the_next_build
         [reader("python"), "-c", READ_EVERY_MART, str(legacy)], capture_output=True, text=True, timeout=300
     )
     assert old_reader.returncode != 0 and "version" in old_reader.stderr  # what BI users hit before
-    build = prepare_build(legacy)  # what the next run starts with
+    build, _ = prepare_build(legacy)  # what the next run starts with
     assert storage_tag(build) == STORAGE_TAG
     publish(build, legacy)
     read = subprocess.run(
@@ -103,7 +103,7 @@ def test_a_warehouse_published_in_duckdb_2_format_is_converted_by_the_next_build
 
 def test_publish_refuses_a_build_older_readers_cannot_open(sample_warehouse, tmp_path):
     published = copy_warehouse(sample_warehouse, tmp_path / "stresswatch.duckdb")
-    build = prepare_build(published)
+    build, _ = prepare_build(published)
     assert storage_tag(build) == STORAGE_TAG
     build.unlink()
     with duckdb.connect() as con:

@@ -32,6 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
         None  # CSV of confirmed real extremes (else $STRESSWATCH_ACCEPTED_MOVES, the project's)
     )
     keep_failed_build: bool = False  # set a failed run's build aside (<db>.failed.duckdb) instead of removing it
+    prepare_next_build: bool = True  # copy the published file for the next run in the background after publishing
     memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "8GB" (else $STRESSWATCH_MEMORY_LIMIT, then 6GB)
     threads: int | None = None  # DuckDB's threads (else $STRESSWATCH_THREADS, then one per core)
     echo_dbt_output: bool = True  # dbt's per-node lines on stdout (the compute log); the CLI's quiet run sets False
@@ -58,6 +59,7 @@ class WarehouseResource(dg.ConfigurableResource):
             backfill_to=self.backfill_to,
             accepted_moves=self.accepted_moves,
             keep_failed_build=self.keep_failed_build,
+            prepare_next_build=self.prepare_next_build,
             memory_limit=self.memory_limit,
             threads=self.threads,
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.publish.next_build import take_next_build
 from orchestration.settings import build_path_for, failed_path_for  # noqa: F401  (re-exported)
 
 
@@ -58,24 +59,30 @@ def _copy_in_storage_version(source: Path | None, target: Path) -> None:
         con.execute("checkpoint target")
 
 
-def prepare_build(published: Path, keep_failed: bool = False) -> Path:
-    """Start a build: clear a stale build (a killed run's), then copy the published warehouse (a first build starts
-    as an empty file in the published storage format; a warehouse published in another format is converted)."""
+def prepare_build(published: Path, keep_failed: bool = False) -> tuple[Path, str]:
+    """Start a build: clear a stale build (a killed run's), then take the copy of the published warehouse the last
+    publish prepared (next_build.py), else copy it now (a first build starts as an empty file in the published
+    storage format; a warehouse published in another format is converted). Returns the build and how it began."""
     build = build_path_for(published)
     build.parent.mkdir(parents=True, exist_ok=True)
     end_failed_build(published, keep_failed)
     staging = build.with_name(build.name + ".copying")
+    began = "copied from the published warehouse"
     try:
         if published.exists() and storage_tag(published) == STORAGE_TAG:
-            shutil.copyfile(published, staging)
+            if take_next_build(published, staging):
+                began = "the copy prepared after the last publish"
+            else:
+                shutil.copyfile(published, staging)
         else:
+            began = "converted from the published warehouse" if published.exists() else "an empty warehouse"
             _copy_in_storage_version(published if published.exists() else None, staging)
     except (OSError, duckdb.Error):
         for path in (staging, _wal(staging)):
             path.unlink(missing_ok=True)  # a full disk must not stay full because of a half copy
         raise
     os.replace(staging, build)
-    return build
+    return build, began
 
 
 def end_failed_build(published: Path, keep: bool = False) -> str | None:

@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.defs.dbt_setup import dbt_project
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.blocked_sources import blocked_sources, marts_reading
+from orchestration.publish.next_build import start_copying_next_build
 from orchestration.publish.publishing import discard_build, prepare_build, publish, write_build_info
 from orchestration.publish.spark_engine import publish_spark_build, write_spark_build_info
 from orchestration.publish.unchanged_build import project_fingerprint
@@ -26,9 +27,11 @@ def _run_started_at(context: dg.AssetExecutionContext) -> datetime:
 def build_database(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The run's private copy of the published warehouse; a stale build from a failed run is set aside first."""
     run = warehouse.settings()
-    build = prepare_build(run.db_path, keep_failed=run.keep_failed_build)
-    context.log.info(f"building in {build}")
-    return dg.MaterializeResult(metadata={"build_path": str(build), "published_path": str(run.db_path)})
+    build, began = prepare_build(run.db_path, keep_failed=run.keep_failed_build)
+    context.log.info(f"building in {build}, started from {began}")
+    return dg.MaterializeResult(
+        metadata={"build_path": str(build), "published_path": str(run.db_path), "started_from": began}
+    )
 
 
 def stale_relations_of_run(build: Path, run_id: str) -> dict[str, str]:
@@ -59,6 +62,8 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
             run.build_path, context.run.run_id, _run_started_at(context), datetime.now(UTC), stale, project
         )
         publish(run.build_path, run.db_path)
+        if run.prepare_next_build:  # tomorrow's run starts from a copy made now, in the background
+            start_copying_next_build(run.db_path)
         context.log.info(f"published {run.db_path}" + (f"; not refreshed: {sorted(stale)}" if stale else ""))
         return dg.MaterializeResult(
             metadata={
