@@ -82,6 +82,12 @@ def failed_path_for(published: Path) -> Path:
     return published.with_name(f"{published.stem}.failed{published.suffix}")
 
 
+def retired_path_for(published: Path) -> Path:
+    """The warehouse a publish replaced, kept by a second name until the run has ended: freeing a file of
+    gigabytes takes seconds (4.5 s for 4.8 GB here), which no evening needs to wait for."""
+    return published.with_name(f"{published.stem}.retired{published.suffix}")
+
+
 def gx_root_for(db_path: Path) -> Path:
     """Great Expectations keeps its validation results (for Data Docs) beside the warehouse file."""
     return db_path.with_suffix(".gx")

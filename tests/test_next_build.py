@@ -10,13 +10,15 @@ import duckdb
 from filelock import FileLock
 
 from orchestration.publish.next_build import (
+    copier_lock_path,
     copy_next_build,
     identity,
     next_build_path,
     take_next_build,
     wait_for_copier,
 )
-from orchestration.publish.publishing import prepare_build
+from orchestration.publish.publishing import prepare_build, publish
+from orchestration.settings import retired_path_for
 from tests.conftest import copy_warehouse, dagster_instance, execute_daily, failure_of
 
 PREPARED = "the copy prepared after the last publish"
@@ -37,6 +39,7 @@ def test_a_published_run_leaves_the_next_build_ready_and_the_next_run_starts_fro
     assert _started_from(instance, first.run_id) == COPIED  # nothing was prepared before the first run
     assert wait_for_copier(db, timeout=120)
     assert next_build_path(db).read_bytes() == db.read_bytes()  # the copier ran after the run had published
+    assert not retired_path_for(db).exists()  # and freed the file the publish replaced
 
     second = execute_daily(instance, db)
     assert second.success, failure_of(second)
@@ -89,7 +92,7 @@ def test_a_run_starting_while_the_copier_writes_waits_for_it_rather_than_copying
     db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
     spare = next_build_path(db)
     began = {}
-    with FileLock(str(spare.with_name(spare.name + ".lock"))):  # the copier at work
+    with FileLock(str(copier_lock_path(spare))):  # the copier at work
         starting = threading.Thread(target=lambda: began.update(zip(("build", "how"), prepare_build(db))))
         starting.start()
         time.sleep(1.0)
@@ -106,3 +109,16 @@ def test_take_next_build_moves_the_copy_once(sample_warehouse, tmp_path):
     assert copy_next_build(db)
     assert take_next_build(db, tmp_path / "first.duckdb")
     assert not take_next_build(db, tmp_path / "second.duckdb")  # a copy is one run's build, not two runs'
+
+
+def test_publish_keeps_the_replaced_file_by_a_second_name_for_the_copier_to_free(sample_warehouse, tmp_path):
+    db = copy_warehouse(sample_warehouse, tmp_path / "w.duckdb")
+    before = db.read_bytes()
+    build, _ = prepare_build(db)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create table marts.newer as select 1 as x")
+
+    publish(build, db)  # the rename does not wait for gigabytes to be freed
+
+    assert retired_path_for(db).read_bytes() == before
+    assert db.read_bytes() != before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
+from orchestration.publish.next_build import discard_retired, published_identity, start_copying_next_build
 from orchestration.publish.publishing import end_failed_build
 from orchestration.publish.writer_lock import WriterLock
 from orchestration.settings import RunSettings, resolve_settings
@@ -40,6 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     _settings: RunSettings | None = PrivateAttr(default=None)
     _lock: WriterLock | None = PrivateAttr(default=None)
+    _published_at_start: dict | None = PrivateAttr(default=None)  # the published file's identity when the run began
 
     def _resolve(self) -> RunSettings:
         return resolve_settings(
@@ -68,6 +70,7 @@ class WarehouseResource(dg.ConfigurableResource):
         self._settings = self._resolve()
         if context.run is not None:  # a run writes; a sensor evaluation only reads
             self._lock = WriterLock(self._settings.db_path, context.run.run_id).acquire(self.writer_wait_seconds)
+            self._published_at_start = published_identity(self._settings.db_path)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:
@@ -75,6 +78,13 @@ class WarehouseResource(dg.ConfigurableResource):
                 ended = end_failed_build(self._settings.db_path, self._settings.keep_failed_build)
                 if ended and context.log is not None:
                     context.log.info(ended)
+                # a run that published starts the copy the next evening starts from, in the background, while it
+                # still holds the writer lock: a run starting right after it waits for that copy, never makes its own
+                published = published_identity(self._settings.db_path) != self._published_at_start
+                if published and self._settings.prepare_next_build:
+                    start_copying_next_build(self._settings.db_path)
+                else:
+                    discard_retired(self._settings.db_path)
             finally:
                 self._lock.release()
                 self._lock = None

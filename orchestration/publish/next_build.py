@@ -24,6 +24,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from orchestration.settings import retired_path_for
+
 # the copy of 4.8 GB takes seconds; a copier stuck much longer (a hung network disk) is not waited for
 WAIT_FOR_COPIER_S = 600.0
 
@@ -37,8 +39,13 @@ def _sidecar(spare: Path) -> Path:
     return spare.with_name(spare.name + ".json")
 
 
+def copier_lock_path(spare: Path) -> Path:
+    """warehouse/stresswatch.next-build.duckdb -> warehouse/stresswatch.next-build.lock"""
+    return spare.with_suffix(".lock")
+
+
 def _lock(spare: Path) -> FileLock:
-    return FileLock(str(spare.with_name(spare.name + ".lock")))
+    return FileLock(str(copier_lock_path(spare)))
 
 
 def _copying(spare: Path) -> Path:
@@ -49,6 +56,11 @@ def identity(path: Path) -> dict[str, int]:
     """What changes when a file is replaced (a rename brings another inode) or written (size, modification time)."""
     stat = path.stat()
     return {"device": stat.st_dev, "inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def published_identity(published: Path) -> dict[str, int] | None:
+    """The identity of the published file, None while there is none."""
+    return identity(published) if published.exists() else None
 
 
 def _remove(spare: Path) -> None:
@@ -82,12 +94,30 @@ def copy_next_build(published: Path) -> bool:
         return _copy_locked(published)
 
 
-def start_copying_next_build(published: Path) -> subprocess.Popen | None:
-    """Start the copier in its own session: it outlives the run, which ends without waiting for it. The lock is
-    taken here and handed to the copier (an inherited descriptor keeps a flock), so a run starting right after this
-    one finds the copier at work, never the copy not yet begun. None when another copier still holds the lock."""
+def _is_ready(published: Path) -> bool:
     spare = next_build_path(published)
-    descriptor = os.open(spare.with_name(spare.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        return spare.exists() and json.loads(_sidecar(spare).read_text()) == identity(published)
+    except (OSError, ValueError):
+        return False
+
+
+def discard_retired(published: Path) -> None:
+    """Free the warehouse the last publish replaced (readers still reading it keep it until they close it)."""
+    retired_path_for(published).unlink(missing_ok=True)
+
+
+def start_copying_next_build(published: Path) -> subprocess.Popen | None:
+    """At the end of a run: start a copier, in its own session so that it outlives the run, when no copy of the
+    published file as it is now is ready (the run published, or took the copy and failed). The copier first frees
+    the file the publish replaced. The lock is taken here and handed to the copier (an inherited descriptor keeps a
+    flock), so a run starting right after this one finds the copier at work, never the copy not yet begun. None
+    when nothing is to be copied, or another copier still holds the lock."""
+    if not published.exists() or _is_ready(published):
+        discard_retired(published)
+        return None
+    spare = next_build_path(published)
+    descriptor = os.open(copier_lock_path(spare), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -122,11 +152,7 @@ def take_next_build(published: Path, build: Path) -> bool:
     spare = next_build_path(published)
     try:
         with _lock(spare).acquire(timeout=WAIT_FOR_COPIER_S):
-            try:
-                copied_from = json.loads(_sidecar(spare).read_text())
-            except (OSError, ValueError):
-                copied_from = None
-            if copied_from is not None and spare.exists() and copied_from == identity(published):
+            if _is_ready(published):
                 os.replace(spare, build)
                 _sidecar(spare).unlink()
                 return True
@@ -139,4 +165,5 @@ def take_next_build(published: Path, build: Path) -> bool:
 if __name__ == "__main__":
     # started by start_copying_next_build, holding the lock on the descriptor it was given (released at exit)
     target = Path(sys.argv[1])
+    discard_retired(target)
     print(f"next build of {target}: {'ready' if _copy_locked(target) else 'discarded, the file changed'}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish.next_build import take_next_build
-from orchestration.settings import build_path_for, failed_path_for  # noqa: F401  (re-exported)
+from orchestration.settings import build_path_for, failed_path_for, retired_path_for  # noqa: F401  (re-exported)
 
 
 def _wal(path: Path) -> Path:
@@ -170,6 +170,10 @@ def publish(build: Path, published: Path) -> None:
         )
     with open(build, "rb+") as handle:
         os.fsync(handle.fileno())
+    retired = retired_path_for(published)
+    if published.exists():  # the replaced file keeps a name, so the rename does not wait for its blocks to be freed
+        retired.unlink(missing_ok=True)
+        os.link(published, retired)
     os.replace(build, published)
     directory = os.open(published.parent, os.O_RDONLY)
     try:

@@ -9,7 +9,6 @@ import dagster as dg
 from orchestration.defs.dbt_setup import dbt_project
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.blocked_sources import blocked_sources, marts_reading
-from orchestration.publish.next_build import start_copying_next_build
 from orchestration.publish.publishing import discard_build, prepare_build, publish, write_build_info
 from orchestration.publish.spark_engine import publish_spark_build, write_spark_build_info
 from orchestration.publish.unchanged_build import project_fingerprint
@@ -62,8 +61,6 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
             run.build_path, context.run.run_id, _run_started_at(context), datetime.now(UTC), stale, project
         )
         publish(run.build_path, run.db_path)
-        if run.prepare_next_build:  # tomorrow's run starts from a copy made now, in the background
-            start_copying_next_build(run.db_path)
         context.log.info(f"published {run.db_path}" + (f"; not refreshed: {sorted(stale)}" if stale else ""))
         return dg.MaterializeResult(
             metadata={
