@@ -122,6 +122,30 @@ def test_a_revised_day_is_judged_against_the_history_raw_holds(tmp_path):
     assert result.status == "quarantined"
     reason = result.reason()
     assert "DGS10 1987-10-19" in reason and "value 14 after 10.23 on 1987-10-16" in reason, reason
+    assert "35x its median move 4)" in reason, reason  # the usual move of the year raw holds before that day
+
+
+def test_a_day_raw_holds_and_the_batch_lacks_is_still_the_previous_value(tmp_path):
+    """An evening's batch spans several days raw holds, and the source no longer has one of them: the day after it
+    is judged against raw's value of that day, which sits between the batch's rows, not against the batch's row
+    before (the batch's previous values are looked up among raw's rows from its first day on)."""
+    excerpt, target, _, _, _ = REAL_EXTREMES["ten_year_1987-10-20_-75bp"]
+    lines = _cut((EXCERPTS / excerpt).read_text().splitlines(), "1987-10-20")  # through Monday 1987-10-19
+    data = tmp_path / "data"
+    (data / target).parent.mkdir(parents=True)
+    (data / target).write_text("\n".join(lines) + "\n")
+    db = tmp_path / "w.duckdb"
+    run = resolve_settings(db, data, "replay")
+    gate = ValidationGate(tmp_path / "gx")
+    assert load_source(db, build_client("fred", run), "history", None, gate=gate).status == "loaded"
+    lines[-1] = "1987-10-19,14.0"  # the source revises its last day to a typo ...
+    lines = [line for line in lines if not line.startswith("1987-10-16")]  # ... and no longer has the Friday
+    (data / target).write_text("\n".join(lines) + "\n")
+    result = load_source(db, build_client("fred", run), "evening", 7, gate=gate)  # the batch: 1987-10-12 on
+
+    assert result.status == "quarantined"
+    reason = result.reason()
+    assert "DGS10 1987-10-19" in reason and "value 14 after 10.23 on 1987-10-16" in reason, reason
 
 
 @pytest.mark.parametrize("newest_first", [False, True], ids=["oldest first", "newest first"])
