@@ -139,6 +139,37 @@ def test_three_evenings_through_the_job_equal_one_full_build(sample_warehouse, t
     assert sum(name.startswith("marts/") for name in checks) > 20  # the dbt tests, as asset checks
 
 
+def _rebuilt(result, key: str) -> bool:
+    """Whether the run's dbt step built the asset tonight (else it yielded it as kept, with rebuilt False)."""
+    for materialization in result.asset_materializations_for_node("stresswatch_dbt_models"):
+        if materialization.asset_key.to_user_string() == key:
+            rebuilt = materialization.metadata.get("rebuilt")
+            return rebuilt is None or rebuilt.value is not False
+    raise AssertionError(f"{key} was not materialized")
+
+
+def test_an_evening_where_only_fred_changed_builds_only_what_reads_fred(tmp_path):
+    instance = dagster_instance(tmp_path / "home")
+    db, data = tmp_path / "w.duckdb", tmp_path / "data"
+    first = execute_daily(instance, db, _cut(SAMPLE_DATA_DIR, data, "2025-12-29"))
+    assert first.success, failure_of(first)
+    shutil.rmtree(data)
+    _cut(SAMPLE_DATA_DIR, data, "2025-12-30")  # FRED's next day; the price files still end on the 29th
+    for path in [*(data / "prices").glob("*.csv"), data / "cboe" / "vix-daily.csv"]:
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0], *(line for line in lines[1:] if line[:10] <= "2025-12-29")]) + "\n")
+
+    evening = execute_daily(instance, db, data)
+
+    assert evening.success, failure_of(evening)
+    assert _rebuilt(evening, "marts/fct_rates_daily") and _rebuilt(evening, "marts/fct_market_stress_daily")
+    assert not _rebuilt(evening, "marts/fct_equity_daily")  # reads prices only: kept as published
+    assert not _rebuilt(evening, "marts/fct_fibonacci_levels") and not _rebuilt(evening, "marts/fct_treasury_auctions")
+    full = execute_daily(dagster_instance(tmp_path / "home-full"), tmp_path / "full.duckdb", data)
+    assert full.success, failure_of(full)
+    assert_same_marts(db, tmp_path / "full.duckdb")  # what was kept is what a build would have written
+
+
 def test_a_backfill_run_twice_equals_one_full_build(sample_warehouse, tmp_path):
     instance = dagster_instance(tmp_path / "home")
     db = tmp_path / "w.duckdb"

@@ -41,6 +41,12 @@ def blocked_sources(build: Path, run_id: str) -> list[BlockedSource]:
     ]
 
 
+def dbt_kept(unique_ids: list[str]) -> list[str]:
+    """dbt selector arguments that leave out these models and seeds, and their data tests (dagster-dbt ends the
+    command with its own --select, which would replace another: an --exclude adds to blocked sources' one)."""
+    return ["--exclude", " ".join(unique_id.split(".")[-1] for unique_id in unique_ids)]  # names are unique
+
+
 def dbt_exclusions(blocked: list[BlockedSource]) -> list[str]:
     """dbt selector arguments that leave out every node downstream of a blocked source (the source itself is data)."""
     if not blocked:
@@ -48,25 +54,38 @@ def dbt_exclusions(blocked: list[BlockedSource]) -> list[str]:
     return ["--exclude", " ".join(f"source:{source.raw_table}+" for source in blocked)]  # one value: a union
 
 
-def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[str]]:
-    """mart (schema.table) -> the given raw tables it reads, directly or through staging and intermediate models."""
-    manifest = json.loads(manifest_path.read_text())
+def _descendants(manifest: dict, tables: list[str]) -> dict[str, set[str]]:
+    """source table (schema.table) -> the unique ids of every node reading it, directly or through other nodes."""
     children: dict[str, list[str]] = manifest["child_map"]
-    marts = {
-        node_id: f"{node['schema']}.{node['alias'] or node['name']}"
-        for node_id, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
-    }
     sources = {f"{node['schema']}.{node['name']}": node_id for node_id, node in manifest["sources"].items()}
-    reading: dict[str, list[str]] = {}
-    for raw_table in raw_tables:
-        pending, seen = [sources[raw_table]] if raw_table in sources else [], set()
+    reading: dict[str, set[str]] = {}
+    for table in tables:
+        pending, seen = [sources[table]] if table in sources else [], set()
         while pending:
             node_id = pending.pop()
             for child in children.get(node_id, []):
                 if child not in seen:
                     seen.add(child)
                     pending.append(child)
+        reading[table] = seen
+    return reading
+
+
+def nodes_reading(manifest_path: Path, tables: list[str]) -> set[str]:
+    """The unique ids of the dbt nodes that read any of `tables`, directly or through other nodes."""
+    return set().union(*_descendants(json.loads(manifest_path.read_text()), tables).values())
+
+
+def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[str]]:
+    """mart (schema.table) -> the given raw tables it reads, directly or through staging and intermediate models."""
+    manifest = json.loads(manifest_path.read_text())
+    marts = {
+        node_id: f"{node['schema']}.{node['alias'] or node['name']}"
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
+    reading: dict[str, list[str]] = {}
+    for raw_table, seen in _descendants(manifest, raw_tables).items():
         for node_id in sorted(seen & marts.keys()):
             reading.setdefault(marts[node_id], []).append(raw_table)
     return reading

@@ -1,6 +1,7 @@
-"""When the dbt build can be skipped: no raw row changed tonight, the derived layer holds what the published one holds
-and the dbt project is the one the published marts were built with, so a build would write the same rows again (no
-model reads the clock: every mart is a function of raw, the derived layer and the project's files).
+"""When the dbt build can be skipped, whole or in part: no raw row changed tonight, the derived layer holds what the
+published one holds and the dbt project is the one the published marts were built with, so a build would write the
+same rows again (no model reads the clock: every mart is a function of raw, the derived layer and the project's
+files). The same holds model by model: one whose every source is unchanged tonight would be written again as it is.
 
 The project's fingerprint is a hash of its files, recorded with every publish in `marts.build_info`.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.raw_layer import read_load_log
+from orchestration.ingest.raw_tables import RAW_TABLES
 
 # what a dbt build reads besides the warehouse: the project file, models, macros, seeds and data tests
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -49,6 +51,23 @@ def raw_changed(build: Path, run_id: str) -> bool:
         {"run_id": run_id},
     )
     return not rows or any(status != "loaded" or changed for status, changed in rows)
+
+
+def changed_sources(build: Path, published: Path, run_id: str) -> list[str]:
+    """The raw and derived tables (schema.table) tonight's run changed: a raw table with a row inserted or updated,
+    or with no load logged tonight (not known to be unchanged); a derived table whose rows differ from the published
+    ones. A load that did not end 'loaded' left its table as it was."""
+    logged: dict[str, bool] = {}
+    for raw_table, status, changed in read_load_log(
+        build,
+        "select raw_table, status, coalesce(rows_inserted, 0) + coalesce(rows_updated, 0) from raw.load_log "
+        "where run_id = $run_id",
+        {"run_id": run_id},
+    ):
+        logged[raw_table] = logged.get(raw_table, False) or (status == "loaded" and changed > 0)
+    raw = [table.qualified for table in RAW_TABLES.values() if logged.get(table.qualified, True)]
+    tonight, before = derived_contents(build), derived_contents(published)
+    return raw + [f"derived.{name}" for name, contents in tonight.items() if before.get(name) != contents]
 
 
 def derived_contents(db: Path) -> dict[str, tuple[int, int]]:

@@ -18,11 +18,23 @@ from orchestration.defs.dbt_setup import (
     run_target_path,
 )
 from orchestration.defs.resources import WarehouseResource
-from orchestration.ingest.blocked_sources import blocked_sources, dbt_exclusions, previously_stale_marts
+from orchestration.ingest.blocked_sources import (
+    blocked_sources,
+    dbt_exclusions,
+    dbt_kept,
+    nodes_reading,
+    previously_stale_marts,
+)
 from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
-from orchestration.publish.unchanged_build import why_build_is_needed
+from orchestration.publish.unchanged_build import (
+    changed_sources,
+    project_fingerprint,
+    published_fingerprint,
+    why_build_is_needed,
+)
 
 UNCHANGED = "no raw row changed tonight and the dbt project is the one the published marts were built with"
+UNCHANGED_SOURCES = "none of their sources changed tonight and the dbt project is the one they were built with"
 DBT_LINES_ON_FAILURE = 40  # the tail of dbt's output a quiet run shows when the build fails
 
 
@@ -61,6 +73,21 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
                 return
         # the build file reaches the dbt subprocess as a var, never through this process's environment
         args = [*dbt_build_args(rebuild_whole), "--vars", json.dumps(run.dbt_vars()), *dbt_exclusions(blocked)]
+        # (a subset picked in the UI brings dagster-dbt's own selection, which this one would replace)
+        same_project = published_fingerprint(run.build_path) == project_fingerprint(dbt_project.project_dir)
+        if not rebuild_whole and not context.is_subset and same_project:
+            # a model none of whose sources changed tonight would be written again as it is: only what reads a
+            # changed table is built (at 8,000 symbols, a price-only evening leaves the FRED, Treasury, SEC marts)
+            changed = changed_sources(run.build_path, run.db_path, context.run.run_id)
+            kept = _unchanged_assets(context, changed, blocked)
+            if kept:
+                context.log.info(f"dbt build: {len(kept)} models and seeds kept as published, {UNCHANGED_SOURCES}")
+                for key in kept:
+                    yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": UNCHANGED_SOURCES})
+                if not changed:  # tonight changed nothing but a blocked source, whose readers stay as they were
+                    return
+                specs = context.assets_def.specs_by_key
+                args += dbt_kept([specs[key].metadata["dagster_dbt/unique_id"] for key in kept])
     step = context.op_execution_context.op.name
     invocation = dbt.cli(
         [*args, *dbt_log_args()], context=context, target_path=run_target_path(step, context.run.run_id)
@@ -85,6 +112,17 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         prune_run_targets(step)
     if run.engine != "spark":  # the spark target's profile would invalidate the DuckDB runs' partial parse
         keep_partial_parse(invocation.target_path)
+
+
+def _unchanged_assets(context: dg.AssetExecutionContext, changed: list[str], blocked: list) -> list[dg.AssetKey]:
+    """The selected dbt assets that read no table tonight's run changed, and none a blocked source left stale, in
+    dependency order (they come before anything built from them)."""
+    rebuilt = nodes_reading(dbt_project.manifest_path, [*changed, *(source.raw_table for source in blocked)])
+    return [
+        key
+        for key in _in_dependency_order(context)
+        if context.assets_def.specs_by_key[key].metadata["dagster_dbt/unique_id"] not in rebuilt
+    ]
 
 
 def _in_dependency_order(context: dg.AssetExecutionContext) -> list[dg.AssetKey]:
