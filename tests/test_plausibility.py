@@ -103,21 +103,26 @@ def test_a_typo_on_the_same_day_is_refused_naming_series_date_previous_and_new_v
         assert con.execute(f"select count(*) from {table} where _run_id = 'evening'").fetchone()[0] == 0
 
 
+def _ten_year_loaded_through_1987_10_19(tmp_path: Path):
+    """DGS10's real history through Monday 1987-10-19 loaded into a warehouse: its file, lines, settings and gate."""
+    excerpt, target, _, _, _ = REAL_EXTREMES["ten_year_1987-10-20_-75bp"]
+    lines = _cut((EXCERPTS / excerpt).read_text().splitlines(), "1987-10-20")
+    path = tmp_path / "data" / target
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    run = resolve_settings(tmp_path / "w.duckdb", tmp_path / "data", "replay")
+    gate = ValidationGate(tmp_path / "gx")
+    assert load_source(run.db_path, build_client("fred", run), "history", None, gate=gate).status == "loaded"
+    return path, lines, run, gate
+
+
 def test_a_revised_day_is_judged_against_the_history_raw_holds(tmp_path):
     """An evening whose batch is one day raw already holds, revised to a typo: its previous value is raw's day
     before, which only the history read from raw gives (the batch has no earlier row)."""
-    excerpt, target, _, _, _ = REAL_EXTREMES["ten_year_1987-10-20_-75bp"]
-    lines = _cut((EXCERPTS / excerpt).read_text().splitlines(), "1987-10-20")  # through Monday 1987-10-19
-    data = tmp_path / "data"
-    (data / target).parent.mkdir(parents=True)
-    (data / target).write_text("\n".join(lines) + "\n")
-    db = tmp_path / "w.duckdb"
-    run = resolve_settings(db, data, "replay")
-    gate = ValidationGate(tmp_path / "gx")
-    assert load_source(db, build_client("fred", run), "history", None, gate=gate).status == "loaded"
+    path, lines, run, gate = _ten_year_loaded_through_1987_10_19(tmp_path)
     lines[-1] = "1987-10-19,14.0"  # the source revises its last day to a typo
-    (data / target).write_text("\n".join(lines) + "\n")
-    result = load_source(db, build_client("fred", run), "evening", 0, gate=gate)  # the batch: that day alone
+    path.write_text("\n".join(lines) + "\n")
+    result = load_source(run.db_path, build_client("fred", run), "evening", 0, gate=gate)  # the batch: that day alone
 
     assert result.status == "quarantined"
     reason = result.reason()
@@ -129,19 +134,11 @@ def test_a_day_raw_holds_and_the_batch_lacks_is_still_the_previous_value(tmp_pat
     """An evening's batch spans several days raw holds, and the source no longer has one of them: the day after it
     is judged against raw's value of that day, which sits between the batch's rows, not against the batch's row
     before (the batch's previous values are looked up among raw's rows from its first day on)."""
-    excerpt, target, _, _, _ = REAL_EXTREMES["ten_year_1987-10-20_-75bp"]
-    lines = _cut((EXCERPTS / excerpt).read_text().splitlines(), "1987-10-20")  # through Monday 1987-10-19
-    data = tmp_path / "data"
-    (data / target).parent.mkdir(parents=True)
-    (data / target).write_text("\n".join(lines) + "\n")
-    db = tmp_path / "w.duckdb"
-    run = resolve_settings(db, data, "replay")
-    gate = ValidationGate(tmp_path / "gx")
-    assert load_source(db, build_client("fred", run), "history", None, gate=gate).status == "loaded"
+    path, lines, run, gate = _ten_year_loaded_through_1987_10_19(tmp_path)
     lines[-1] = "1987-10-19,14.0"  # the source revises its last day to a typo ...
     lines = [line for line in lines if not line.startswith("1987-10-16")]  # ... and no longer has the Friday
-    (data / target).write_text("\n".join(lines) + "\n")
-    result = load_source(db, build_client("fred", run), "evening", 7, gate=gate)  # the batch: 1987-10-12 on
+    path.write_text("\n".join(lines) + "\n")
+    result = load_source(run.db_path, build_client("fred", run), "evening", 7, gate=gate)  # the batch: 1987-10-12 on
 
     assert result.status == "quarantined"
     reason = result.reason()
