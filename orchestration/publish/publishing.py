@@ -8,6 +8,7 @@ keeps it: DuckDB writes into an existing file in the file's own format.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -173,7 +174,8 @@ def publish(build: Path, published: Path) -> None:
     retired = retired_path_for(published)
     if published.exists():  # the replaced file keeps a name, so the rename does not wait for its blocks to be freed
         retired.unlink(missing_ok=True)
-        os.link(published, retired)
+        with contextlib.suppress(OSError):  # a file system without hard links: the rename frees it, as it always did
+            os.link(published, retired)
     os.replace(build, published)
     directory = os.open(published.parent, os.O_RDONLY)
     try:
