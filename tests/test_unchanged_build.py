@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.raw_layer import ensure_raw_schema, log_load
-from orchestration.publish.unchanged_build import project_fingerprint, why_build_is_needed
+from orchestration.publish.unchanged_build import project_fingerprint, unchanged_sources, why_build_is_needed
 from orchestration.settings import DBT_PROJECT_DIR
 
 RUN = "tonight"
@@ -74,6 +74,18 @@ def test_any_change_the_marts_read_builds_them(change, reason, warehouses):
         else:
             con.execute("update derived.systemic_risk_daily set turbulence = 1.5")
     assert why_build_is_needed(build, published, RUN, DBT_PROJECT_DIR) == reason
+
+
+def test_only_tables_known_to_be_unchanged_keep_their_readers(warehouses):
+    published, build = warehouses
+    with duckdb.connect(str(build)) as con:
+        _log(con, "treasury", inserted=3, updated=0)
+        _log(con, "sec", inserted=5, updated=0, status="quarantined")  # left raw.sec as it was
+        con.execute("create table derived.new_measure as select 1 as x")  # not in the published file
+    unchanged = unchanged_sources(build, published, RUN)
+    assert unchanged == {"raw.prices", "raw.fred", "raw.sec", "derived.systemic_risk_daily"}
+    # a table no load logged tonight (raw.load_log itself, a source added later) is never known to be unchanged
+    assert "raw.load_log" not in unchanged and "raw.treasury" not in unchanged
 
 
 def test_the_fingerprint_follows_every_file_dbt_reads(tmp_path):

@@ -76,6 +76,12 @@ def nodes_reading(manifest_path: Path, tables: list[str]) -> set[str]:
     return set().union(*_descendants(json.loads(manifest_path.read_text()), tables).values())
 
 
+def source_tables(manifest_path: Path) -> list[str]:
+    """Every table (schema.table) the dbt project declares as a source."""
+    manifest = json.loads(manifest_path.read_text())
+    return sorted(f"{node['schema']}.{node['name']}" for node in manifest["sources"].values())
+
+
 def marts_reading(manifest_path: Path, raw_tables: list[str]) -> dict[str, list[str]]:
     """mart (schema.table) -> the given raw tables it reads, directly or through staging and intermediate models."""
     manifest = json.loads(manifest_path.read_text())

@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.raw_layer import read_load_log
-from orchestration.ingest.raw_tables import RAW_TABLES
 
 # what a dbt build reads besides the warehouse: the project file, models, macros, seeds and data tests
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -53,21 +52,22 @@ def raw_changed(build: Path, run_id: str) -> bool:
     return not rows or any(status != "loaded" or changed for status, changed in rows)
 
 
-def changed_sources(build: Path, published: Path, run_id: str) -> list[str]:
-    """The raw and derived tables (schema.table) tonight's run changed: a raw table with a row inserted or updated,
-    or with no load logged tonight (not known to be unchanged); a derived table whose rows differ from the published
-    ones. A load that did not end 'loaded' left its table as it was."""
-    logged: dict[str, bool] = {}
-    for raw_table, status, changed in read_load_log(
+def unchanged_sources(build: Path, published: Path, run_id: str) -> set[str]:
+    """The raw and derived tables (schema.table) known to hold tonight what they held when published: a raw table
+    whose every load tonight inserted and updated nothing, or did not end 'loaded' (it left the table as it was); a
+    derived table whose rows equal the published ones. Anything else a model reads counts as changed."""
+    changed: dict[str, bool] = {}
+    for raw_table, status, rows_changed in read_load_log(
         build,
         "select raw_table, status, coalesce(rows_inserted, 0) + coalesce(rows_updated, 0) from raw.load_log "
         "where run_id = $run_id",
         {"run_id": run_id},
     ):
-        logged[raw_table] = logged.get(raw_table, False) or (status == "loaded" and changed > 0)
-    raw = [table.qualified for table in RAW_TABLES.values() if logged.get(table.qualified, True)]
+        changed[raw_table] = changed.get(raw_table, False) or (status == "loaded" and rows_changed > 0)
     tonight, before = derived_contents(build), derived_contents(published)
-    return raw + [f"derived.{name}" for name, contents in tonight.items() if before.get(name) != contents]
+    return {table for table, was_changed in changed.items() if not was_changed} | {
+        f"derived.{name}" for name, contents in tonight.items() if before.get(name) == contents
+    }
 
 
 def derived_contents(db: Path) -> dict[str, tuple[int, int]]:

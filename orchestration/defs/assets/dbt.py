@@ -24,12 +24,13 @@ from orchestration.ingest.blocked_sources import (
     dbt_kept,
     nodes_reading,
     previously_stale_marts,
+    source_tables,
 )
 from orchestration.publish.spark_engine import dbt_spark_build_args, export_raw_tables, start_spark_build
 from orchestration.publish.unchanged_build import (
-    changed_sources,
     project_fingerprint,
     published_fingerprint,
+    unchanged_sources,
     why_build_is_needed,
 )
 
@@ -78,13 +79,15 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         if not rebuild_whole and not context.is_subset and same_project:
             # a model none of whose sources changed tonight would be written again as it is: only what reads a
             # changed table is built (at 8,000 symbols, a price-only evening leaves the FRED, Treasury, SEC marts)
-            changed = changed_sources(run.build_path, run.db_path, context.run.run_id)
+            # (every source counts as changed but those known not to be: a new one is never kept by omission)
+            unchanged = unchanged_sources(run.build_path, run.db_path, context.run.run_id)
+            changed = [table for table in source_tables(dbt_project.manifest_path) if table not in unchanged]
             kept = _unchanged_assets(context, changed, blocked)
             if kept:
                 context.log.info(f"dbt build: {len(kept)} models and seeds kept as published, {UNCHANGED_SOURCES}")
                 for key in kept:
                     yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": UNCHANGED_SOURCES})
-                if not changed:  # tonight changed nothing but a blocked source, whose readers stay as they were
+                if not _left_to_build(context, kept, blocked):  # the rest read a blocked source: they stay as were
                     return
                 specs = context.assets_def.specs_by_key
                 args += dbt_kept([specs[key].metadata["dagster_dbt/unique_id"] for key in kept])
@@ -123,6 +126,16 @@ def _unchanged_assets(context: dg.AssetExecutionContext, changed: list[str], blo
         for key in _in_dependency_order(context)
         if context.assets_def.specs_by_key[key].metadata["dagster_dbt/unique_id"] not in rebuilt
     ]
+
+
+def _left_to_build(context: dg.AssetExecutionContext, kept: list[dg.AssetKey], blocked: list) -> bool:
+    """Whether any selected dbt asset is neither kept as published nor left out for reading a blocked source."""
+    stale = nodes_reading(dbt_project.manifest_path, [source.raw_table for source in blocked])
+    specs = context.assets_def.specs_by_key
+    return any(
+        key not in kept and specs[key].metadata["dagster_dbt/unique_id"] not in stale
+        for key in context.selected_asset_keys
+    )
 
 
 def _in_dependency_order(context: dg.AssetExecutionContext) -> list[dg.AssetKey]:
