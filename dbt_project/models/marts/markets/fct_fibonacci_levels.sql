@@ -14,7 +14,7 @@
 with
 
 equity as {{ read_again() }} (
-    select symbol, trade_date, close from {{ ref('fct_equity_daily') }}
+    select symbol, trade_date, close, _built_at from {{ ref('fct_equity_daily') }}
 ),
 
 -- CTEs chosen by a Jinja block sit at the CTE level, not one indent deeper
@@ -29,22 +29,40 @@ equity as {{ read_again() }} (
 
     rebased as (
     -- a built swing low no longer equals the equity mart's close that day: the symbol's history was re-based (a
-    -- split or dividend, orchestration/ingest/price_basis.py) or corrected, so its years are recomputed, none carried
+    -- split or dividend, orchestration/ingest/price_basis.py) or corrected, so its years are recomputed, none carried.
+    -- A close changes only where the last equity build rewrote the row (as in fct_stress_alerts): only those rows are
+    -- compared, a filter on the build stamp that skips the rest of the 60 M
         select distinct built.symbol
         from {{ this }} as built
-        inner join equity
-            on equity.symbol = built.symbol
-            and equity.trade_date = built.swing_low_date
-        where equity.close is distinct from built.swing_low
+        inner join equity as rewritten
+            on rewritten.symbol = built.symbol
+            and rewritten.trade_date = built.swing_low_date
+        where rewritten._built_at = (select max(newest._built_at) from equity as newest)
+            and rewritten.close is distinct from built.swing_low
+    ),
+
+    read_whole as (
+    -- a symbol without built years, or re-based, is recomputed from its whole history
+        select symbols_in_equity.symbol
+        from (select distinct equity.symbol from equity) as symbols_in_equity
+        left join built_years on symbols_in_equity.symbol = built_years.symbol
+        where built_years.symbol is null
+        union
+        select rebased.symbol from rebased
     ),
 
     scoped as (
+    -- the rest from their latest built year on: a range join, which DuckDB applies as a filter in the scan
         select equity.*
         from equity
-        left join built_years on equity.symbol = built_years.symbol
-        where built_years.symbol is null
-            or equity.symbol in (select rebased.symbol from rebased)
-            or year(equity.trade_date) >= built_years.last_built_year
+        inner join built_years
+            on equity.symbol = built_years.symbol
+            and equity.trade_date >= make_date(built_years.last_built_year, 1, 1)
+        where equity.symbol not in (select read_whole.symbol from read_whole)
+        union all
+        select equity.*
+        from equity
+        inner join read_whole on equity.symbol = read_whole.symbol
     ),
 
     carried_swings as (
