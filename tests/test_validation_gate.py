@@ -15,7 +15,7 @@ from orchestration.ingest.loading import load_source
 from orchestration.ingest.raw_tables import RAW_TABLES
 from orchestration.ingest.sources.factory import build_client
 from orchestration.ingest.validation import ValidationGate
-from orchestration.settings import resolve_settings
+from orchestration.settings import SAMPLE_DATA_DIR, resolve_settings
 from tests.conftest import copy_warehouse, run_cli, table_fingerprint
 
 RAW = [table.qualified for table in RAW_TABLES.values()]
@@ -340,6 +340,21 @@ def stale_relations_of(db: Path) -> dict[str, str]:
         return dict(con.execute("select relation, stale_reason from marts.build_info where is_stale").fetchall())
 
 
+def assert_lines_are_the_files_own(reason: str, data: Path) -> None:
+    """Each CSV line a reason names is that line of the file, not of the part read (a daily run reads a tail): a row
+    named by its date is the line holding that date; any other named line is one the mutation changed."""
+    named = re.findall(r"(\S+),? in (\S+\.csv) line (\d+)|(\S+\.csv), line (\d+):", reason)
+    assert named or ".csv" not in reason, reason
+    for key, keyed_file, keyed_line, file, line in named:
+        file, index = file or keyed_file, int(line or keyed_line) - 1
+        mutated = Path(file).read_bytes().splitlines()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+            assert mutated[index].startswith(key.encode()), (reason, mutated[index])
+        else:
+            pristine = (SAMPLE_DATA_DIR / Path(file).relative_to(data)).read_bytes().splitlines()
+            assert index >= len(pristine) or mutated[index] != pristine[index], (reason, mutated[index])
+
+
 @pytest.mark.parametrize("case", sorted(CATALOGUE))
 def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, built_db, sample_copy, tmp_path, gate):
     """Every case through the load the raw asset runs (fetch, reader checks, the suite, quarantine, load log)."""
@@ -357,6 +372,7 @@ def test_bad_input_is_quarantined_with_its_check_named_and_raw_untouched(case, b
     assert str(sample_copy) in reason, reason  # the file
     if case not in WHOLE_FILE_CASES:
         assert re.search(r"\b(line|record) \d+", reason), reason  # and the line (or a JSON document's record)
+        assert_lines_are_the_files_own(reason, sample_copy)
     assert {table: table_fingerprint(db, table) for table in RAW} == raw_before
     assert quarantined(db, source, check) > 0
     with duckdb.connect(str(db), read_only=True) as con:

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from orchestration.ingest.sources.errors import SourceFormatError
-from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
+from orchestration.ingest.sources.replay import ReplayPriceClient, first_line_after, read_tail
 from orchestration.settings import SAMPLE_DATA_DIR
 
 
@@ -20,6 +20,22 @@ def test_read_tail_returns_the_header_and_the_days_from_the_start_date(tmp_path)
     assert tail.body_first_line == lines.index(expected[0]) + 1 == 1000
 
 
+def test_a_tail_read_without_counting_is_numbered_when_asked():
+    source = SAMPLE_DATA_DIR / "prices" / "SPY.csv"
+    counted = read_tail(source, date(2025, 12, 24), chunk_bytes=256)
+    uncounted = read_tail(source, date(2025, 12, 24), chunk_bytes=256, count_lines=False)
+    assert uncounted.content == counted.content and uncounted.body_first_line == 2
+    assert first_line_after(source, uncounted.uncounted_bytes) == counted.body_first_line == 1000
+
+    client = ReplayPriceClient(SAMPLE_DATA_DIR)
+    batch = next(client.fetch_batches({"SPY": date(2025, 12, 24)}, 10**9))
+    spy = batch[batch["symbol"] == "SPY"]
+    assert spy["_line"].tolist() == [2, 3, 4, 5, 6]  # numbered within the tail: nothing counted yet
+    numbered = client.number_lines(batch)
+    assert numbered.loc[spy.index, "_line"].tolist() == [1000, 1001, 1002, 1003, 1004]
+    assert client.number_lines(numbered) is numbered  # counted once
+
+
 def test_read_tail_before_the_first_day_reads_everything():
     source = SAMPLE_DATA_DIR / "prices" / "SPY.csv"
     tail = read_tail(source, date(1990, 1, 1), chunk_bytes=300)
@@ -30,7 +46,7 @@ def test_read_tail_before_the_first_day_reads_everything():
 def test_incremental_fetch_equals_filtering_a_full_fetch():
     client = ReplayPriceClient(SAMPLE_DATA_DIR)
     since = {"SPY": date(2025, 12, 1), "^GSPC": date(2024, 6, 3), "VIX": date(2025, 11, 20)}
-    incremental = client.fetch(since)
+    incremental = client.number_lines(client.fetch(since))  # every row with its line in the file
     full = client.fetch({})
     starts = full.symbol.map(since)
     expected = full[starts.isna() | (full.trade_date >= starts)].reset_index(drop=True)
@@ -84,7 +100,8 @@ def test_errors_in_a_tail_name_the_line_counted_from_the_start_of_the_file(tmp_p
 
 
 def test_rows_of_a_tail_carry_their_file_and_line():
-    bars = ReplayPriceClient(SAMPLE_DATA_DIR).fetch({"SPY": date(2025, 12, 30), "^GSPC": date(2025, 12, 31)})
+    client = ReplayPriceClient(SAMPLE_DATA_DIR)  # the lines before a tail are counted when a message needs them
+    bars = client.number_lines(client.fetch({"SPY": date(2025, 12, 30), "^GSPC": date(2025, 12, 31)}))
     spy = bars[bars.symbol == "SPY"]
     assert spy._line.tolist() == [1003, 1004] and spy._file.str.endswith("prices/SPY.csv").all()
     assert bars[bars.symbol == "^GSPC"]._line.tolist() == [1004]

@@ -46,6 +46,12 @@ class SourceClient(ABC):
         frame = self.fetch({})
         return frame.loc[frame[self.entity_column].isin(entities)].reset_index(drop=True)
 
+    def number_lines(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """The batch with every row's `_line` its line in the file, for messages that name rows. A client that
+        numbers some rows within what it read, and counts the lines before only when asked (a replay tail), returns
+        a new frame; the rest return the batch as it is."""
+        return batch
+
     def take_notes(self) -> list[str]:
         """What the last fetch could not bring, in words (a symbol the feed returned nothing for), then cleared:
         the load reports each as a warning, so nothing is left out unsaid."""
