@@ -87,7 +87,8 @@ def stresswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
                 context.log.info(f"dbt build: {len(kept)} models and seeds kept as published, {UNCHANGED_SOURCES}")
                 for key in kept:
                     yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False, "why": UNCHANGED_SOURCES})
-                if not _left_to_build(context, kept, blocked):  # the rest read a blocked source: they stay as were
+                # nothing left but what reads a blocked source (it stays as it was): no dbt run at all
+                if not _left_to_build(context, kept, blocked):
                     return
                 specs = context.assets_def.specs_by_key
                 args += dbt_kept([specs[key].metadata["dagster_dbt/unique_id"] for key in kept])

@@ -149,7 +149,7 @@ class ReplayPriceClient(_ReplayMixin, PriceClient):
         super().__init__(root)
         # file -> the first byte of the tail read from it, numbered from the header on: the lines before it are
         # counted only for a message that names a row (counting them read every file whole: over 8,000 files,
-        # about 1.2 s of a daily run, and 13 s when the files were no longer in the page cache)
+        # about 1.2 s of a daily run, and a minute when the files were no longer in the page cache)
         self._uncounted: dict[str, int] = {}
 
     def whole_files(self, since: Mapping[str, date]) -> list[WholeFile]:
