@@ -11,7 +11,8 @@ import pandas as pd
 from orchestration.ingest.loading import load_source, merge_reports
 from orchestration.ingest.raw_layer import loaded_ranges
 from orchestration.ingest.raw_tables import RAW_TABLES
-from orchestration.ingest.sources.replay import ReplayPriceClient, read_tail
+from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.ingest.sources.tails import read_tail
 from orchestration.ingest.validation import Failure, ValidationReport
 from tests.conftest import FIXTURES, copy_warehouse, raw_rows, run_cli, table_snapshot
 from tests.test_validation_gate import edit_csv_line, set_field, spy

@@ -191,10 +191,12 @@ class ValidationGate:
         today: date | None = None,
         verdicts: pd.Series | None = None,
         con: duckdb.DuckDBPyConnection | None = None,
+        keep: bool = True,
     ) -> ValidationReport:
         """Run the table's suite over an in-memory batch; 'today' anchors the future-date and staleness checks;
         `verdicts` are the plausibility findings against raw's history (orchestration/ingest/plausibility.py).
-        On `con` (the load's own connection) when given: a new in-memory database per batch costs about 30 ms."""
+        On `con` (the load's own connection) when given: a new in-memory database per batch costs about 30 ms.
+        Without `keep`, the caller keeps the report it settles on (`keep`)."""
         if batch.empty:  # no row to check (a backfill window without an auction or a filing): nothing fails
             return ValidationReport(table.qualified, 0)
         started = time.perf_counter()
@@ -206,7 +208,7 @@ class ValidationGate:
             dates = [name for name, kind in table.columns.items() if kind == "date" and name in batch]
             replaced = f" replace ({', '.join(f'cast({name} as date) as {name}' for name in dates)})" if dates else ""
             con.execute(f"create or replace temp view suite_batch_rows as select *{replaced} from suite_batch_frame")
-            report = self.validate_relation(con, table, family, "suite_batch_rows", today)
+            report = self.validate_relation(con, table, family, "suite_batch_rows", today, keep=keep)
         finally:
             if own:
                 con.close()
@@ -224,6 +226,7 @@ class ValidationGate:
         relation: str,
         today: date | None = None,
         key_unique: bool = False,
+        keep: bool = True,
     ) -> ValidationReport:
         """Run the table's suite over a relation of `con` (a staging table: its rows never leave the engine);
         `key_unique`: its natural key is known unique (suite_sql.SuiteRun)."""
@@ -242,10 +245,11 @@ class ValidationGate:
         key_columns = list(table.key)
         report.failures = [_failure(item, family, now, key_columns) for item in results if not item.success]
         report.seconds = time.perf_counter() - started
-        self._keep(table, report)
+        if keep:
+            self.keep(table, report)
         return report
 
-    def _keep(self, table: RawTable, report: ValidationReport) -> None:
+    def keep(self, table: RawTable, report: ValidationReport) -> None:
         """Write the validation as a record Data Docs are built from (`stresswatch docs`)."""
         folder = self.gx_root / RESULTS_FOLDER / table.name
         folder.mkdir(parents=True, exist_ok=True)

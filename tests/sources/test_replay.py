@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from orchestration.ingest.sources.errors import SourceFormatError
-from orchestration.ingest.sources.replay import ReplayPriceClient, first_line_after, read_tail
+from orchestration.ingest.sources.replay import ReplayPriceClient
+from orchestration.ingest.sources.tails import first_line_after, read_tail
 from orchestration.settings import SAMPLE_DATA_DIR
 
 
