@@ -56,3 +56,19 @@ def test_a_long_lived_process_keeps_only_the_newest_databases_open_and_closes_th
     assert len(held) <= OPEN_DATABASES
     instance.dispose()
     assert open_event_databases(runs_dir) == set()
+
+
+def test_event_databases_commit_without_waiting_for_the_disk_and_only_known_tables_are_remembered(tmp_path):
+    instance = dagster_instance(tmp_path / "home")
+    storage = instance.event_log_storage
+    result = dg.materialize([evening_number], instance=instance)
+    with storage._connect(result.run_id) as conn:  # the run's own database, as the run wrote it
+        assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL: consistent, no fsync per commit
+
+    assert storage.has_table("asset_check_executions")
+    assert not storage.has_table("tonights_table")  # a missing table is asked again, not remembered as missing
+    with storage._connect("index") as conn:
+        conn.exec_driver_sql("create table tonights_table (id integer)")
+    assert storage.has_table("tonights_table")
+    instance.dispose()
