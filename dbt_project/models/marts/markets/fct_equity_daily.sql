@@ -24,7 +24,11 @@ bars as {{ read_again() }} (
 {% if is_incremental_on_current_columns() %}
 
     last_built as (
-        select symbol, max(trade_date) as last_trade_date
+    -- with the close it was built from: the re-base test below needs no second pass over the built history
+        select
+            symbol,
+            max(trade_date) as last_trade_date,
+            arg_max(close, trade_date) as last_built_close
         from {{ this }}
         group by symbol
     ),
@@ -32,7 +36,7 @@ bars as {{ read_again() }} (
     recent_bars as (
     -- a calendar prefilter keeps the sessions counted below proportional to the new days, not to the history; a
     -- symbol with too few sessions inside it (a long halt) reads its whole history below
-        select bars.symbol, bars.trade_date, bars.close, last_built.last_trade_date
+        select bars.symbol, bars.trade_date, bars.close, last_built.last_trade_date, last_built.last_built_close
         from bars
         inner join last_built
             on bars.symbol = last_built.symbol
@@ -45,14 +49,12 @@ bars as {{ read_again() }} (
     rebased as (
     -- the close of a symbol's last built session changed in raw: its history was re-based (a split or dividend,
     -- orchestration/ingest/price_basis.py) or corrected, so the symbol is recomputed whole (read from the recent
-    -- bars: one pass over the history fewer)
-        select recent_bars.symbol
+    -- bars, against the close the last build kept)
+        select symbol
         from recent_bars
-        inner join {{ this }} as built
-            on built.symbol = recent_bars.symbol
-            and built.trade_date = recent_bars.trade_date
-        where recent_bars.trade_date = recent_bars.last_trade_date
-            and recent_bars.close is distinct from built.close
+        where
+            trade_date = last_trade_date
+            and close is distinct from last_built_close
     ),
 
     newest_sessions as (
@@ -151,12 +153,17 @@ windowed as (
             partition by symbol order by trade_date
             rows between {{ var('drawdown_sessions') - 1 }} preceding and current row
         ) as max_close_window,
-        -- how many sessions come before the first one recomputed (none on a full build): the volatility pass
-        -- below reads only the returns its windows reach, a tenth of the rows on an incremental run
-        sum(case when trade_date < recompute_from then 1 else 0 end) over (
-            partition by symbol order by trade_date
-            rows between unbounded preceding and unbounded following
-        ) as sessions_before_recompute
+        -- how many sessions come before the first one recomputed: the volatility pass below reads only the
+        -- returns its windows reach, a tenth of the rows on an incremental run (none on a full build, which
+        -- would otherwise pay a window over every session for a column of zeros)
+        {% if is_incremental_on_current_columns() -%}
+            sum(case when trade_date < recompute_from then 1 else 0 end) over (
+                partition by symbol order by trade_date
+                rows between unbounded preceding and unbounded following
+            )
+        {%- else -%}
+            0
+        {%- endif %} as sessions_before_recompute
     from scoped
 ),
 
