@@ -1,5 +1,6 @@
 """`stresswatch run` end to end on the bundled real sample, in-process."""
 
+import gc
 import subprocess
 import sys
 from importlib.metadata import version
@@ -119,6 +120,7 @@ def test_a_second_run_leaves_the_raw_tables_identical(built_db, tmp_path, capfd)
     before = {table: table_snapshot(db, table) for table in RAW}
     marts_before = {mart: table_snapshot(db, mart) for mart in MARTS_COMPARED}
     assert run_cli("run", "--db", str(db), "--verbose") == 0
+    assert gc.get_freeze_count() == 0  # what the run kept from the collector is handed back to this process
     assert {table: table_snapshot(db, table) for table in RAW} == before
     # nothing new and the same dbt project: the build is skipped, saying so, and the marts stay as they were
     output = capfd.readouterr().out
