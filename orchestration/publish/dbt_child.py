@@ -12,9 +12,13 @@ import sys
 from orchestration.publish.dbt_env import DbtNotInstalledError, dbt_core_version, dbt_python
 
 _PR_SET_PDEATHSIG = 1
+# dbt's interpreter lives for one command: what its imports made (two thirds of its objects) stays out of the
+# collector's full passes, and at the end everything does, so the interpreter's exit does not walk dbt's objects
+# once more in a last collection (together about 0.7 s of every dbt step)
 DBT_MAIN = """
-import gc, sys
+import gc
 from dbt.cli.main import cli
+gc.freeze()
 try:
     cli()
 finally:
@@ -44,8 +48,7 @@ def main() -> None:
         print(f"Core:\n  - installed: {dbt_core_version(python)}")
         return
     bind_to_parent()
-    # dbt's own entry point in dbt's interpreter: no `dbt` script needs to sit beside it. Frozen before the exit,
-    # the interpreter does not walk all of dbt's objects once more in a last collection (about a second a run)
+    # dbt's own entry point in dbt's interpreter: no `dbt` script needs to sit beside it
     os.execv(python, [python, "-c", DBT_MAIN, *sys.argv[1:]])
 
 
