@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration.ingest.arrow_batch import for_duckdb
 from orchestration.ingest.plausibility_sql import measure_sql
 from orchestration.ingest.raw_tables import RawTable
 from orchestration.settings import PROJECT_ROOT
@@ -109,8 +110,9 @@ def _measured(
     if isinstance(batch, str):  # a staging table: its rows stay in DuckDB
         frame = con.sql(f"select {', '.join(read)}, rowid as _row from {batch}")
     else:  # only what the measures read crosses into DuckDB (a full load's batch has millions of rows)
-        frame = pd.DataFrame({name: batch[name].to_numpy() for name in read})
+        frame = batch[list(dict.fromkeys(read))].reset_index(drop=True)
         frame["_row"] = np.arange(len(frame))
+        frame = for_duckdb(frame)
     con.register("batch_view", frame)
     try:
         since = _history_from(con, day_column)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.arrow_batch import for_duckdb
 from orchestration.ingest.raw_tables import RawTable
 from orchestration.ingest.sources.base import SourceClient
 
@@ -48,7 +49,7 @@ def find_rebased(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.Data
     first = pd.to_datetime(batch["trade_date"]).min()
     if pd.isna(first):
         return []
-    con.register("basis_batch", batch[["symbol", "trade_date", "close"]])
+    con.register("basis_batch", for_duckdb(batch[["symbol", "trade_date", "close"]]))
     try:
         rows = con.execute(
             f"""

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.arrow_batch import for_duckdb
 from orchestration.ingest.raw_tables import NULLABLE_KEY_COLUMNS, RAW_TABLES, RawTable
 
 LOAD_LOG_DDL = """
@@ -119,7 +120,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame,
     rejected batches with null or repeated keys; the check here guards the table if it is ever bypassed.
     """
     check_batch_keys(table, batch, table.qualified)
-    con.register("batch_frame", batch[list(table.columns)])
+    con.register("batch_frame", for_duckdb(batch[list(table.columns)]))
     try:
         con.execute(f"create or replace temp table incoming as {_incoming_select(table, 'batch_frame')}")
     finally:
@@ -200,7 +201,7 @@ def start_staging(con: duckdb.DuckDBPyConnection, table: RawTable) -> str:
 def stage_batch(con: duckdb.DuckDBPyConnection, table: RawTable, batch: pd.DataFrame) -> None:
     """Append a validated batch to the staging table (committed on its own: raw is not touched)."""
     check_batch_keys(table, batch, staging_table(table))
-    con.register("batch_frame", batch[list(table.columns)])
+    con.register("batch_frame", for_duckdb(batch[list(table.columns)]))
     try:
         con.execute(f"insert into {staging_table(table)} {_incoming_select(table, 'batch_frame')}")
     finally:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.arrow_batch import for_duckdb
 from orchestration.ingest.freshness import STALENESS_CHECK, deadlines, lateness
 from orchestration.ingest.market_calendar import NEW_YORK
 from orchestration.ingest.plausibility import VERDICT_COLUMN, checks_table
@@ -204,7 +205,7 @@ class ValidationGate:
         own = con is None
         con = duckdb.connect() if own else con
         try:
-            con.register("suite_batch_frame", _frame_for_sql(table, batch, verdicts))
+            con.register("suite_batch_frame", for_duckdb(_frame_for_sql(table, batch, verdicts)))
             dates = [name for name, kind in table.columns.items() if kind == "date" and name in batch]
             replaced = f" replace ({', '.join(f'cast({name} as date) as {name}' for name in dates)})" if dates else ""
             con.execute(f"create or replace temp view suite_batch_rows as select *{replaced} from suite_batch_frame")
