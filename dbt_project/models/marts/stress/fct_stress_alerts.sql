@@ -34,12 +34,16 @@ equity as {{ read_again() }} (
     ),
 
     equity_history as (
-    -- the volume rule looks back over an episode: the rewritten sessions and the 30 days before them
+    -- the volume rule looks back over an episode: the rewritten sessions and the 30 days before them. The bound is
+    -- a date, as trade_date is: DuckDB then filters the scan by it, where the timestamp dateadd gives made it cast
+    -- every one of the 60 M sessions (a nested loop: 0.34 s against 0.14 s at 8,000 symbols)
         select
             *,
             _built_at = (select max(newest._built_at) from equity as newest) as is_in_scope
         from equity
-        where trade_date >= (select {{ dbt.dateadd('day', -30, 'min(trade_date)') }} from sessions_in_scope)
+        where trade_date >= (
+            select cast({{ dbt.dateadd('day', -30, 'min(trade_date)') }} as date) from sessions_in_scope
+        )
     ),
 
 {% else %}
