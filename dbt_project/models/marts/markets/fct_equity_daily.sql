@@ -5,6 +5,7 @@
         materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key=['symbol', 'trade_date'],
         incremental_strategy='delete+insert',
+        delete_ranged_by='trade_date',
         on_schema_change='sync_all_columns',
     )
 }}
