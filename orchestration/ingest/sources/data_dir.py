@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from orchestration.ingest.source_specs import FAMILY_FOLDERS
@@ -45,15 +47,16 @@ def files(root: Path, folder: str, pattern: str) -> list[Path]:
     directory = root / folder
     if not directory.is_dir():
         return []
-    taken = set(directory.glob(pattern))
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path not in taken or not path.is_file() or not _FILE_NAME.fullmatch(path.name):
+    # one listing whose entries know their type, sorted by name: a glob, a stat per file and sorting Path objects
+    # took 0.11-0.12 s for 8,000 price files, and a daily run lists them three times
+    with os.scandir(directory) as entries:
+        listed = sorted((entry.name, entry.is_file()) for entry in entries if not entry.name.startswith("."))
+    for name, is_file in listed:
+        if not is_file or not fnmatchcase(name, pattern) or not _FILE_NAME.fullmatch(name):
             raise SourceFormatError(
-                str(path),
+                str(directory / name),
                 f"not a {folder} file name: expected {folder}/{pattern} with letters, "
                 "digits and . _ - ^ = only (move the file out of the data directory)",
                 check="file_name_is_known",
             )
-    return sorted(taken)
+    return [directory / name for name, _ in listed]

@@ -51,35 +51,29 @@ def read_tail(
         end = handle.seek(0, 2)
         # the first piece holds a daily run's days (about 80 lines); a longer gap is read in doubling pieces, so
         # the lines checked stay within twice the tail (a fixed 64 KB piece made 8,000 files cost seconds)
-        position, tail, piece = end, b"", chunk_bytes
-        while position > body_start:
+        position, piece = end, chunk_bytes
+        while True:
             position = max(body_start, position - piece)
             handle.seek(position)
             tail = handle.read(end - position)
             lines = tail.split(b"\n")
-            complete = lines[1:] if position > body_start else lines  # the first piece may be a partial line
-            if any(_ISO_DATE.match(line) and line[:10] < marker for line in complete):
+            if position > body_start:  # the piece may start within a line: that partial line is not a row
+                lines = lines[1:]
+            # each line's date found once (three passes over the lines were a third of reading 8,000 tails)
+            dated = [(index, line[:10]) for index, line in enumerate(lines) if _ISO_DATE.match(line)]
+            if position == body_start or any(day < marker for _, day in dated):
                 break
             piece *= 2
-        lines = tail.split(b"\n")
-        skipped = lines[0] if position > body_start else b""  # a partial line, counted with the prefix
-        lines = lines[1:] if position > body_start else lines
-        dates = [line[:10] for line in lines if _ISO_DATE.match(line)]
+        dates = [day for _, day in dated]
         if dates != sorted(dates) or (first_date is not None and dates and first_date > dates[0]):
             return Tail(path.read_bytes())
-        older = [index for index, line in enumerate(lines) if _ISO_DATE.match(line) and line[:10] < marker]
-        keep_from = older[-1] + 1 if older else 0
-        kept = lines[keep_from:]
-        block_start = (
-            position
-            + len(skipped)
-            + (1 if position > body_start else 0)
-            + sum(len(line) + 1 for line in lines[:keep_from])
-        )
+        older = [index for index, day in dated if day < marker]
+        kept = b"\n".join(lines[older[-1] + 1 if older else 0 :])
+        block_start = end - len(kept)  # the kept lines end the file
         if not count_lines:
-            return Tail(header + b"\n".join(kept), uncounted_bytes=block_start)
+            return Tail(header + kept, uncounted_bytes=block_start)
         lines_before = _newlines_before(handle, block_start)
-    return Tail(header + b"\n".join(kept), body_first_line=lines_before + 1)
+    return Tail(header + kept, body_first_line=lines_before + 1)
 
 
 def first_line_after(path: Path, uncounted_bytes: int) -> int:
