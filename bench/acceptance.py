@@ -83,3 +83,22 @@ def print_acceptance(results: list[dict]) -> None:
     print("\nacceptance (issue 20):")
     for what, target, measured, met in rows:
         print(f"  {what:<{width}}  {target:>10}  {measured:<40} {_verdict(met)}")
+    for result in results:
+        headroom = one_day_headroom(result)
+        if headroom:
+            print(f"  {headroom}")
+
+
+def one_day_headroom(result: dict) -> str | None:
+    """At 8,000 symbols: what the one-day target leaves for the day's own work once a run's fixed cost is paid (a
+    run that loads nothing new pays it: interpreter and imports, the instance, reading every file's tail, the
+    publish and the report)."""
+    if result["scale"] != "8000" or "nothing_new_run" not in result:
+        return None
+    full, nothing_new = result["full_build"]["wall_s"], result["nothing_new_run"]["wall_s"]
+    allowed = ONE_DAY_SHARE_AT_8000 * full
+    return (
+        f"the one-day target allows {allowed:.2f} s; a run that loads nothing new takes {nothing_new} s "
+        f"({nothing_new / full:.1%} of the full build), which leaves {allowed - nothing_new:.2f} s for the new day "
+        f"(its run took {result['one_day_run']['wall_s'] - nothing_new:.2f} s more than the run with nothing new)"
+    )
